@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh machine (python3 and make only):
+#   make run   - virtual environment, install, migrate, demo data, serve on 127.0.0.1:$(PORT)
+#   make test  - install and run the whole suite (ruff, then pytest)
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 5000
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CATALOGS := $(wildcard telemed/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test install lint migrate demo translations extract-messages clean
+
+install: $(STAMP) $(COMPILED)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+migrate: install
+	$(FLASK) db upgrade
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o telemed/translations/messages.pot .
+	$(BIN)/pybabel update -i telemed/translations/messages.pot -d telemed/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,126 @@
+"""Configuration classes. Every setting comes from a ``TELEMED_*`` environment variable.
+
+The README lists the variables; keep that table and this module in step.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("TELEMED_INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely; the message is one clear line."""
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read ``TELEMED_<name>``; an empty value counts as unset."""
+    value = os.environ.get(f"TELEMED_{name}")
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return int(value) if value is not None else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'telemed.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    INSTANCE_PATH = str(INSTANCE_DIR)
+    ATTACHMENT_DIR = env("ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
+    MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_MB", 20) * 1024 * 1024
+    # Whole-request ceiling: one attachment plus the form around it.
+    MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    WTF_CSRF_TIME_LIMIT = None  # a case form may stay open for a long consultation
+
+    BABEL_DEFAULT_LOCALE = env("DEFAULT_LOCALE", "es_MX")
+    BABEL_DEFAULT_TIMEZONE = env("DEFAULT_TIMEZONE", "America/Mexico_City")
+    LANGUAGES = ("es_MX", "en")
+
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute")
+
+    PAGE_SIZE = env_int("PAGE_SIZE", 25)
+    LOAD_DEMO_DATA = False
+
+    API_TITLE = "telemed API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = True
+    LOAD_DEMO_DATA = True
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TELEMED_TEST_DATABASE_URL") or "sqlite://"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SECRET_KEY = env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL")
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REQUIRED = (("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
+
+
+def validate(config: dict) -> None:
+    """Refuse settings that cannot run safely, naming every missing variable in one line."""
+    missing = [f"TELEMED_{var}" for var, key in config.get("REQUIRED", ()) if not config.get(key)]
+    if missing:
+        raise ConfigError(
+            f"telemed refuses to start in {config['ENV_NAME']}: set {' and '.join(missing)}."
+        )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_class(name: str | None = None) -> type[Config]:
+    """Pick the class named by ``name`` or ``TELEMED_ENV`` (default: development)."""
+    name = name or env("ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"TELEMED_ENV must be one of {', '.join(CONFIGS)}; got {name!r}."
+        ) from None

@@ -1,0 +1,1 @@
+"""Background jobs (APScheduler). Filled in by the scheduling issue."""

@@ -1,0 +1,46 @@
+"""telemed: a telemedicine tumour-board service. ``create_app`` builds the Flask app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+import config as config_module
+from telemed.core.clock import Clock
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    config_name: str | None = None, config_override: dict[str, Any] | None = None
+) -> Flask:
+    """Build the app: configuration (validated), extensions, blueprints, CLI and errors."""
+    settings = config_module.config_class(config_name)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=settings.INSTANCE_PATH,
+    )
+    app.config.from_object(settings)
+    app.config.update(config_override or {})
+    config_module.validate(app.config)
+    app.extensions["telemed.clock"] = app.config.get("CLOCK") or Clock()
+
+    from telemed import extensions, i18n, models, web  # noqa: F401  (models registers tables)
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from telemed.core.sqlite import enable_sqlite_pragmas
+
+        with app.app_context():
+            enable_sqlite_pragmas(extensions.db.engine)
+    return app

@@ -1,0 +1,116 @@
+"""``/api/v1/cases``: list, submit, read, edit, lifecycle actions and attachments."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from telemed.api.common import PageSchema, json_body, page_envelope
+from telemed.cases import service
+from telemed.cases.access import get_visible_case
+from telemed.cases.schemas import (
+    AttachmentOutSchema,
+    CaseDetailSchema,
+    CaseInputSchema,
+    CaseListQuerySchema,
+    CaseSummarySchema,
+    TransitionInputSchema,
+)
+from telemed.core.schemas import load_or_raise
+
+blp = Blueprint(
+    "cases_api", __name__, url_prefix="/api/v1/cases", description="Cases for a second opinion"
+)
+
+
+class CaseCreateSchema(CaseInputSchema):
+    draft = fields.Boolean(
+        load_default=False, metadata={"description": "Save as a draft instead of submitting."}
+    )
+
+
+class CasePageSchema(PageSchema):
+    items = fields.List(fields.Nested(CaseSummarySchema))
+
+
+def detail(case):  # type: ignore[no-untyped-def]
+    payload = CaseDetailSchema().dump(case)
+    payload["actions"] = [a.name for a in service.available_actions(current_user, case)]
+    return payload
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(parameters=[{"in": "query", "schema": CaseListQuerySchema}])
+@blp.response(200, CasePageSchema)
+@login_required
+def list_cases():  # type: ignore[no-untyped-def]
+    """Cases the caller may see, newest first, with filters and paging."""
+    filters = service.parse_list_query(request.args)
+    return page_envelope(service.list_cases(current_user, filters), CaseSummarySchema())
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": CaseCreateSchema}}})
+@blp.response(201, CaseDetailSchema)
+@login_required
+def create_case():  # type: ignore[no-untyped-def]
+    """Submit a case (or save a draft with ``"draft": true``) for the caller's centre."""
+    data = json_body()
+    draft = load_or_raise(CaseCreateSchema(only=("draft",)), {"draft": data.pop("draft", False)})
+    case = service.create_case(current_user, data, submit=not draft["draft"])
+    return detail(case)
+
+
+@blp.route("/<int:case_id>", methods=["GET"])
+@blp.response(200, CaseDetailSchema)
+@login_required
+def get_case(case_id: int):  # type: ignore[no-untyped-def]
+    """One case with its attachments and timeline (the read is audited)."""
+    case = get_visible_case(current_user, case_id)
+    service.record_view(current_user, case)
+    return detail(case)
+
+
+@blp.route("/<int:case_id>", methods=["PATCH"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": CaseInputSchema}}})
+@blp.response(200, CaseDetailSchema)
+@login_required
+def update_case(case_id: int):  # type: ignore[no-untyped-def]
+    """Edit a draft or a returned case (fields given are changed)."""
+    case = get_visible_case(current_user, case_id)
+    return detail(service.update_case(current_user, case, json_body()))
+
+
+@blp.route("/<int:case_id>/actions/<action>", methods=["POST"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": TransitionInputSchema}}})
+@blp.response(200, CaseDetailSchema)
+@login_required
+def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
+    """Lifecycle step: submit, accept, return, resubmit, withdraw or close."""
+    case = get_visible_case(current_user, case_id)
+    body = load_or_raise(TransitionInputSchema(), json_body() if request.data else {})
+    return detail(service.transition(current_user, case, action, body["message"]))
+
+
+@blp.route("/<int:case_id>/attachments", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        }
+    }
+)
+@blp.response(201, AttachmentOutSchema(many=True))
+@login_required
+def upload(case_id: int):  # type: ignore[no-untyped-def]
+    """Attach PDF, JPEG or PNG files (checked by content) to an open case."""
+    case = get_visible_case(current_user, case_id)
+    files = [(f.filename or "", f.read()) for f in request.files.getlist("file") if f.filename]
+    return service.add_attachments(current_user, case, files)

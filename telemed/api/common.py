@@ -1,0 +1,37 @@
+"""Shared pieces of the API: JSON bodies and paging envelopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import gettext as _
+from marshmallow import Schema, fields
+from werkzeug.exceptions import BadRequest
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 saying what is wrong."""
+    if not request.is_json:
+        raise BadRequest(_("Send a JSON object with Content-Type: application/json."))
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest(_("The body must be a JSON object."))
+    return data
+
+
+class PageSchema(Schema):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+def page_envelope(pagination: Any, item_schema: Schema) -> dict[str, Any]:
+    return {
+        "items": item_schema.dump(pagination.items, many=True),
+        "page": pagination.page,
+        "per_page": pagination.per_page,
+        "total": pagination.total,
+        "pages": pagination.pages,
+    }

@@ -1,0 +1,1 @@
+"""Who did or saw what, and when."""

@@ -1,0 +1,87 @@
+"""Administrators manage accounts: create, edit, deactivate and reactivate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from telemed.auth import service
+from telemed.auth.decorators import admin_required
+from telemed.auth.models import User
+from telemed.centres.service import list_centres
+from telemed.core.errors import InputError
+from telemed.extensions import db
+
+bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
+
+
+def form_data() -> dict[str, Any]:
+    data: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    data["active"] = "active" in request.form
+    return data
+
+
+@bp.get("/")
+@admin_required
+def index():  # type: ignore[no-untyped-def]
+    page = db.paginate(
+        select(User).order_by(User.active.desc(), User.name),
+        per_page=50,
+        error_out=False,
+    )
+    return render_template("admin/users.html", page=page)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new():  # type: ignore[no-untyped-def]
+    return save(None)
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(user_id: int):  # type: ignore[no-untyped-def]
+    return save(service.get_user(user_id))
+
+
+def save(user: User | None):  # type: ignore[no-untyped-def]
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            if user is None:
+                saved = service.create_user(current_user, form_data())
+            else:
+                saved = service.update_user(current_user, user, form_data())
+        except InputError as err:
+            db.session.rollback()
+            errors = err.errors
+        else:
+            flash(_("Account %(email)s saved.", email=saved.email), "success")
+            return redirect(url_for("users_admin.index"))
+    return render_template(
+        "admin/user_form.html",
+        user=user,
+        values=request.form if request.method == "POST" else None,
+        errors=errors,
+        centre_choices=[(c.code, f"{c.code} · {c.name}") for c in list_centres()],
+    ), (422 if errors else 200)
+
+
+@bp.post("/<int:user_id>/active")
+@admin_required
+def set_active(user_id: int):  # type: ignore[no-untyped-def]
+    user = service.get_user(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        service.set_active(current_user, user, active)
+    except InputError as err:
+        db.session.rollback()
+        flash(" ".join(m for msgs in err.errors.values() for m in msgs), "danger")
+    else:
+        message = _("Account reactivated.") if active else _("Account deactivated.")
+        flash(message, "success")
+    return redirect(url_for("users_admin.index"))

@@ -1,0 +1,110 @@
+"""Users of the service and their personal API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from telemed.centres.models import Centre
+from telemed.core.clock import now_utc
+from telemed.core.types import UTCDateTime, enum_column
+from telemed.extensions import db
+
+
+class Role(enum.StrEnum):
+    REFERRING = "referring"
+    SPECIALIST = "specialist"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class Discipline(enum.StrEnum):
+    PAEDIATRIC_ONCOLOGY = "paediatric_oncology"
+    HAEMATOLOGY = "haematology"
+    PATHOLOGY = "pathology"
+    RADIOLOGY = "radiology"
+    RADIOTHERAPY = "radiotherapy"
+    SURGERY = "surgery"
+    NEUROSURGERY = "neurosurgery"
+    TRANSPLANT = "transplant"
+    PALLIATIVE_CARE = "palliative_care"
+    NURSING = "nursing"
+    OTHER = "other"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role), index=True)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    discipline: Mapped[Discipline | None] = mapped_column(enum_column(Discipline))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change or deactivation: every other login session ends.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    centre: Mapped[Centre | None] = relationship(lazy="joined")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_referring(self) -> bool:
+        return self.role is Role.REFERRING
+
+    @property
+    def is_staff(self) -> bool:
+        """Coordinators and administrators see every case."""
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+    @property
+    def display_timezone(self) -> str:
+        if self.timezone:
+            return self.timezone
+        if self.centre is not None:
+            return self.centre.timezone
+        return "America/Mexico_City"
+
+    def set_password(self, password: str) -> None:
+        # werkzeug's default is scrypt, a current memory-hard algorithm.
+        self.password_hash = generate_password_hash(password)
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A personal bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

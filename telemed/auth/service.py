@@ -1,0 +1,153 @@
+"""Account operations: log in, change password, create, edit and deactivate users."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from telemed.audit import service as audit
+from telemed.auth.models import Role, User
+from telemed.auth.schemas import PasswordChangeSchema, UserInputSchema
+from telemed.centres.models import Centre
+from telemed.core.clock import now_utc
+from telemed.core.errors import InputError, NotFound
+from telemed.core.schemas import load_or_raise
+from telemed.extensions import db
+
+
+@cache
+def dummy_hash() -> str:
+    """Checked against when the email is unknown, so timing does not reveal accounts."""
+    return generate_password_hash(secrets.token_hex(8))
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or ``None`` (the same answer for every miss)."""
+    user = find_by_email(email)
+    if user is None:
+        check_password_hash(dummy_hash(), password or "")
+        audit.record(None, "auth.login_failed", "user", None)
+        db.session.commit()
+        return None
+    if not user.check_password(password or "") or not user.active:
+        audit.record(user, "auth.login_failed", "user", user.id)
+        db.session.commit()
+        return None
+    user.last_login_at = now_utc()
+    audit.record(user, "auth.login", "user", user.id)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, data: dict[str, Any]) -> None:
+    values = load_or_raise(PasswordChangeSchema(), data)
+    if not user.check_password(values["current_password"]):
+        raise InputError({"current_password": [_("The current password is wrong.")]})
+    user.set_password(values["new_password"])
+    audit.record(user, "user.password_change", "user", user.id)
+    db.session.commit()
+
+
+def create_user(actor: User | None, data: dict[str, Any]) -> User:
+    """Create an account (administrators in the UI, or the CLI with ``actor=None``)."""
+    values = load_or_raise(UserInputSchema(), data)
+    if not values.get("password"):
+        raise InputError({"password": [_("This field is required.")]})
+    email = normalise_email(values["email"])
+    if find_by_email(email) is not None:
+        raise InputError({"email": [_("There is already an account with this email.")]})
+    user = User(email=email, session_version=0)
+    apply_values(user, values)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", "user", user.id, role=user.role.value)
+    db.session.commit()
+    return user
+
+
+def update_user(actor: User, user: User, data: dict[str, Any]) -> User:
+    values = load_or_raise(UserInputSchema(), data)
+    email = normalise_email(values["email"])
+    other = find_by_email(email)
+    if other is not None and other.id != user.id:
+        raise InputError({"email": [_("There is already an account with this email.")]})
+    if user.id == actor.id and (not values["active"] or values["role"] is not Role.ADMIN):
+        raise InputError({"role": [_("You cannot remove your own administrator access.")]})
+    before = {"role": user.role, "active": user.active}
+    user.email = email
+    apply_values(user, values)
+    if before["active"] and not user.active:
+        user.session_version += 1
+    changed = [k for k, v in before.items() if getattr(user, k) != v]
+    audit.record(actor, "user.update", "user", user.id, changed=changed)
+    db.session.commit()
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    if user.id == actor.id:
+        raise InputError({"active": [_("You cannot deactivate your own account.")]})
+    if user.active != active:
+        user.active = active
+        if not active:
+            user.session_version += 1
+        audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id)
+        db.session.commit()
+    return user
+
+
+def apply_values(user: User, values: dict[str, Any]) -> None:
+    user.name = values["name"].strip()
+    user.role = values["role"]
+    user.discipline = values.get("discipline") if user.role is Role.SPECIALIST else None
+    user.centre_id = resolve_centre(values.get("centre_code"))
+    user.locale = values.get("locale")
+    user.timezone = values.get("timezone")
+    user.active = values.get("active", True)
+    if values.get("password"):
+        user.set_password(values["password"])
+
+
+def resolve_centre(code: str | None) -> int | None:
+    if not code:
+        return None
+    centre_id = db.session.scalar(
+        select(Centre.id).where(func.upper(Centre.code) == code.strip().upper())
+    )
+    if centre_id is None:
+        raise InputError({"centre_code": [_("There is no centre with this code.")]})
+    return centre_id
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user not found")
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.commit()
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site relative paths: no scheme, no host, no ``//`` or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and "\\" not in target

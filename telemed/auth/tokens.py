@@ -1,0 +1,73 @@
+"""Personal API tokens: shown once, stored as SHA-256, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from telemed.audit import service as audit
+from telemed.auth.models import ApiToken, User
+from telemed.core.clock import now_utc
+from telemed.core.errors import NotFound
+from telemed.extensions import db
+
+TOKEN_PREFIX = "tm_"
+LAST_USED_GRANULARITY = timedelta(minutes=5)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Make a token for ``user``; the secret is returned once and never stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=(name or "API").strip()[:80],
+        token_hash=hash_secret(secret),
+        prefix=secret[:10],
+        created_at=now_utc(),
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit.record(user, "token.create", "api_token", token.id, name=token.name)
+    db.session.commit()
+    return token, secret
+
+
+def revoke_token(user: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound("token not found")
+    token.revoked_at = now_utc()
+    audit.record(user, "token.revoke", "api_token", token.id)
+    db.session.commit()
+
+
+def active_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id)
+        )
+    )
+
+
+def user_for_secret(secret: str) -> User | None:
+    token = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if token is None or not token.user.active:
+        return None
+    now = now_utc()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
+        token.last_used_at = now
+        db.session.commit()
+    return token.user

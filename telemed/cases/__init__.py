@@ -1,0 +1,1 @@
+"""Cases sent for a second opinion: submission, triage, attachments, timeline."""

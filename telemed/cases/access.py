@@ -1,0 +1,37 @@
+"""Who may see which case. Every page and endpoint goes through here."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, false, select
+
+from telemed.auth.models import Role, User
+from telemed.cases.models import Case
+from telemed.core.errors import NotFound
+from telemed.extensions import db
+
+
+def visible_cases(user: User) -> Select[tuple[Case]]:
+    """Cases ``user`` may see: own centre for referring doctors, all for staff.
+
+    Specialists see the cases of the boards they belong to; boards arrive with the
+    scheduling issue, so until then they see none.
+    """
+    query = select(Case)
+    if user.is_staff:
+        return query
+    if user.role is Role.REFERRING and user.centre_id is not None:
+        return query.where(Case.centre_id == user.centre_id)
+    return query.where(false())
+
+
+def get_visible_case(user: User, case_id: int) -> Case:
+    """The case, or ``NotFound`` whether it is missing or hidden, so existence never leaks."""
+    case = db.session.scalar(visible_cases(user).where(Case.id == case_id))
+    if case is None:
+        raise NotFound("case not found")
+    return case
+
+
+def is_case_centre_doctor(user: User, case: Case) -> bool:
+    """Referring doctors of the case's centre act for it (a colleague may cover)."""
+    return user.role is Role.REFERRING and user.centre_id == case.centre_id

@@ -1,0 +1,54 @@
+"""Human labels for the case vocabulary, translated at render time."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from telemed.cases.models import CaseStatus, RequestKind, Sex, Specialty, Urgency
+
+STATUS_LABELS = {
+    CaseStatus.DRAFT: _l("draft"),
+    CaseStatus.SUBMITTED: _l("submitted"),
+    CaseStatus.RETURNED: _l("returned with a question"),
+    CaseStatus.RESUBMITTED: _l("resubmitted"),
+    CaseStatus.ACCEPTED: _l("accepted"),
+    CaseStatus.WITHDRAWN: _l("withdrawn"),
+    CaseStatus.CLOSED: _l("closed"),
+}
+SEX_LABELS = {
+    Sex.FEMALE: _l("female"),
+    Sex.MALE: _l("male"),
+    Sex.UNDETERMINED: _l("undetermined"),
+}
+REQUEST_KIND_LABELS = {
+    RequestKind.DIAGNOSIS_OPINION: _l("Second opinion on diagnosis"),
+    RequestKind.TREATMENT_PLAN: _l("Treatment plan"),
+    RequestKind.TRANSPLANT_EVALUATION: _l("Transplant evaluation"),
+    RequestKind.PALLIATIVE_CARE: _l("Palliative care"),
+    RequestKind.REFERRAL: _l("Referral to another centre"),
+    RequestKind.OTHER: _l("Other"),
+}
+URGENCY_LABELS = {
+    Urgency.ROUTINE: _l("routine"),
+    Urgency.PRIORITY: _l("priority"),
+    Urgency.URGENT: _l("urgent"),
+}
+SPECIALTY_LABELS = {
+    Specialty.SOLID_TUMOURS: _l("Solid tumours"),
+    Specialty.LEUKAEMIA_LYMPHOMA: _l("Leukaemia and lymphoma"),
+    Specialty.CNS_TUMOURS: _l("Central nervous system tumours"),
+    Specialty.BONE_SOFT_TISSUE: _l("Bone and soft-tissue sarcomas"),
+    Specialty.TRANSPLANT: _l("Haematopoietic stem-cell transplant"),
+    Specialty.PALLIATIVE_CARE: _l("Palliative care"),
+}
+EVENT_LABELS = {
+    "created": _l("Created"),
+    "updated": _l("Edited"),
+    "submit": _l("Submitted"),
+    "accept": _l("Accepted"),
+    "return": _l("Returned with a question"),
+    "resubmit": _l("Answered and resubmitted"),
+    "withdraw": _l("Withdrawn"),
+    "close": _l("Closed"),
+    "attachment_added": _l("File attached"),
+}

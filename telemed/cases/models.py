@@ -1,0 +1,153 @@
+"""The case, its attachments and the events that make up its timeline."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from telemed.auth.models import User
+from telemed.centres.models import Centre
+from telemed.core.clock import now_utc
+from telemed.core.types import UTCDateTime, enum_column
+from telemed.extensions import db
+
+
+class CaseStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    RESUBMITTED = "resubmitted"
+    ACCEPTED = "accepted"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+class Sex(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNDETERMINED = "undetermined"
+
+
+class RequestKind(enum.StrEnum):
+    DIAGNOSIS_OPINION = "diagnosis_opinion"
+    TREATMENT_PLAN = "treatment_plan"
+    TRANSPLANT_EVALUATION = "transplant_evaluation"
+    PALLIATIVE_CARE = "palliative_care"
+    REFERRAL = "referral"
+    OTHER = "other"
+
+
+class Urgency(enum.StrEnum):
+    ROUTINE = "routine"
+    PRIORITY = "priority"
+    URGENT = "urgent"
+
+
+class Specialty(enum.StrEnum):
+    """The board or specialty a case is sent to; the scheduling issue maps these to boards."""
+
+    SOLID_TUMOURS = "solid_tumours"
+    LEUKAEMIA_LYMPHOMA = "leukaemia_lymphoma"
+    CNS_TUMOURS = "cns_tumours"
+    BONE_SOFT_TISSUE = "bone_soft_tissue"
+    TRANSPLANT = "transplant"
+    PALLIATIVE_CARE = "palliative_care"
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus), index=True)
+
+    patient_reference: Mapped[str] = mapped_column(String(40))
+    age_years: Mapped[int | None] = mapped_column(Integer)
+    age_months: Mapped[int | None] = mapped_column(Integer)
+    sex: Mapped[Sex | None] = mapped_column(enum_column(Sex))
+    icd10_code: Mapped[str | None] = mapped_column(String(8))
+    diagnosis_text: Mapped[str | None] = mapped_column(String(300))
+    stage: Mapped[str | None] = mapped_column(String(120))
+    current_treatment: Mapped[str | None] = mapped_column(Text)
+    question: Mapped[str | None] = mapped_column(Text)
+    request_kind: Mapped[RequestKind | None] = mapped_column(enum_column(RequestKind))
+    urgency: Mapped[Urgency] = mapped_column(
+        enum_column(Urgency), index=True, default=Urgency.ROUTINE
+    )
+    urgency_justification: Mapped[str | None] = mapped_column(Text)
+    clinical_deadline: Mapped[date | None] = mapped_column(Date)
+    high_complexity: Mapped[bool] = mapped_column(Boolean, default=False)
+    specialty: Mapped[Specialty | None] = mapped_column(enum_column(Specialty), index=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    submitted_by: Mapped[User] = relationship(lazy="joined")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="case", order_by="Attachment.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
+
+    @property
+    def code(self) -> str:
+        """Running code that reveals nothing about the patient, e.g. ``CE-0058``."""
+        return format_case_code(self.id)
+
+    @property
+    def masked_reference(self) -> str:
+        return mask_reference(self.patient_reference)
+
+    def __repr__(self) -> str:  # never the patient reference
+        return f"<Case {self.code} {self.status}>"
+
+
+def format_case_code(case_id: int) -> str:
+    return f"CE-{case_id:04d}"
+
+
+def mask_reference(reference: str) -> str:
+    """Show only the last three characters of a record number: ``•••123``."""
+    visible = reference[-3:] if len(reference) > 4 else ""
+    return "•••" + visible
+
+
+class Attachment(db.Model):
+    """A file of a case, stored outside static files under its content hash."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User] = relationship()
+
+
+class CaseEvent(db.Model):
+    """One step in a case's life: what happened, who did it, and any message with it."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

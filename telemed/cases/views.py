@@ -1,0 +1,173 @@
+"""Case pages: list, submit, read, edit, lifecycle buttons, attachments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from telemed.cases import service, storage
+from telemed.cases.access import get_visible_case, is_case_centre_doctor
+from telemed.cases.models import Case, CaseStatus
+from telemed.cases.schemas import CaseInputSchema
+from telemed.centres.service import list_centres
+from telemed.core.errors import InputError
+from telemed.extensions import db
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+def form_data() -> dict[str, Any]:
+    """The case form as the schema expects it (an unchecked box sends nothing)."""
+    data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "action")}
+    data["high_complexity"] = "high_complexity" in request.form
+    return data
+
+
+def uploaded_files() -> list[tuple[str, bytes]]:
+    return [(f.filename or "", f.read()) for f in request.files.getlist("file") if f.filename]
+
+
+@bp.get("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    filters = service.parse_list_query(request.args)
+    page = service.list_cases(current_user, filters)
+    centres = list_centres() if current_user.is_staff else []
+    return render_template("cases/list.html", page=page, filters=filters, centres=centres)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():  # type: ignore[no-untyped-def]
+    if not current_user.is_referring:
+        abort(403)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        submit = request.form.get("action") == "submit"
+        try:
+            case = service.create_case(
+                current_user, form_data(), submit=submit, files=uploaded_files()
+            )
+        except InputError as err:
+            db.session.rollback()
+            errors = err.errors
+        else:
+            if submit:
+                flash(_("Case %(code)s was sent to the board.", code=case.code), "success")
+            else:
+                flash(_("Draft %(code)s was saved.", code=case.code), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    return render_form(None, errors)
+
+
+def render_form(case: Case | None, errors: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+    """The form, refilled with what was typed (after an error) or the case as saved."""
+    if request.method == "POST":
+        values: dict[str, Any] = request.form.to_dict()
+    elif case is not None:
+        values = {k: v for k, v in CaseInputSchema().dump(case).items() if v is not None}
+    else:
+        values = {}
+    status = 422 if errors else 200
+    return render_template("cases/form.html", case=case, values=values, errors=errors), status
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def detail(case_id: int):  # type: ignore[no-untyped-def]
+    case = get_visible_case(current_user, case_id)
+    service.record_view(current_user, case)
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        actions=service.available_actions(current_user, case),
+        can_edit=is_case_centre_doctor(current_user, case)
+        and case.status in service.EDITABLE_STATUSES,
+        can_attach=(is_case_centre_doctor(current_user, case) or current_user.is_staff)
+        and case.status in service.OPEN_STATUSES,
+    )
+
+
+@bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(case_id: int):  # type: ignore[no-untyped-def]
+    case = get_visible_case(current_user, case_id)
+    if not (is_case_centre_doctor(current_user, case) and case.status in service.EDITABLE_STATUSES):
+        abort(403)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            service.update_case(current_user, case, form_data())
+        except InputError as err:
+            db.session.rollback()
+            errors = err.errors
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    return render_form(case, errors)
+
+
+@bp.post("/<int:case_id>/actions/<action>")
+@login_required
+def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
+    case = get_visible_case(current_user, case_id)
+    try:
+        service.transition(current_user, case, action, request.form.get("message"))
+    except InputError as err:
+        db.session.rollback()
+        for messages in err.errors.values():
+            for message in messages:
+                flash(message, "danger")
+        return redirect(url_for("cases.detail", case_id=case_id))
+    if case.status is CaseStatus.SUBMITTED:
+        flash(_("Case %(code)s was sent to the board.", code=case.code), "success")
+    else:
+        flash(_("Case %(code)s updated.", code=case.code), "success")
+    return redirect(url_for("cases.detail", case_id=case.id))
+
+
+@bp.post("/<int:case_id>/attachments")
+@login_required
+def upload(case_id: int):  # type: ignore[no-untyped-def]
+    case = get_visible_case(current_user, case_id)
+    try:
+        service.add_attachments(current_user, case, uploaded_files())
+    except InputError as err:
+        db.session.rollback()
+        for message in err.errors.get("file", []):
+            flash(message, "danger")
+    else:
+        flash(_("File attached."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.get("/<int:case_id>/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+    case = get_visible_case(current_user, case_id)
+    attachment = next((a for a in case.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        abort(404)
+    service.record_download(current_user, attachment)
+    response = send_file(
+        storage.path_for(attachment.sha256),
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,1 @@
+"""Centres of the network (OncoCREAN, UMAE, second-level hospitals, external partners)."""

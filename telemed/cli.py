@@ -1,0 +1,73 @@
+"""Command-line tools: ``flask users ...`` and ``flask demo ...``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from telemed.auth import service as users_service
+from telemed.auth import tokens
+from telemed.auth.models import Discipline, Role
+from telemed.core.errors import InputError
+
+users_cli = AppGroup("users", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def fail(err: InputError) -> None:
+    for field, messages in err.errors.items():
+        click.echo(f"{field}: {' '.join(messages)}", err=True)
+    raise SystemExit(2)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--centre", "centre_code", help="Centre code (referring doctors).")
+@click.option("--discipline", type=click.Choice([d.value for d in Discipline]))
+@click.password_option(help="Prompted for when not given.")
+def create_user(
+    email: str, name: str, role: str, centre_code: str | None, discipline: str | None,
+    password: str,
+) -> None:  # fmt: skip
+    """Create an account."""
+    data = {
+        "email": email, "name": name, "role": role, "centre_code": centre_code,
+        "discipline": discipline, "password": password,
+    }  # fmt: skip
+    try:
+        user = users_service.create_user(None, data)
+    except InputError as err:
+        fail(err)
+    else:
+        click.echo(f"Created {user.email} ({user.role.value}).")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="CLI", help="What the token is for.")
+def create_token(email: str, name: str) -> None:
+    """Create a personal API token and print it (shown only this once)."""
+    user = users_service.find_by_email(email)
+    if user is None or not user.active:
+        click.echo(f"No active account for {email}.", err=True)
+        raise SystemExit(2)
+    _token, secret = tokens.create_token(user, name)
+    click.echo(secret)
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Load the demo centres and accounts (idempotent)."""
+    from telemed.demo import load_demo_data
+
+    created = load_demo_data()
+    summary = ", ".join(f"{count} {kind}" for kind, count in created.items()) or "nothing"
+    click.echo(f"Demo data loaded: created {summary}.")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,1 @@
+"""Pieces every domain package uses: time, column types, errors, pagination."""

@@ -1,0 +1,19 @@
+"""The landing page: where each role starts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, url_for
+from flask_login import login_required
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    return redirect(url_for("cases.index"))
+
+
+@bp.get("/healthz")
+def health():  # type: ignore[no-untyped-def]
+    return {"status": "ok"}

@@ -1,0 +1,51 @@
+"""Template helpers: labels, local times, the current path for the language switch."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+
+from telemed.auth.labels import DISCIPLINE_LABELS, ROLE_LABELS
+from telemed.cases import labels as case_labels
+from telemed.centres.labels import CAPABILITY_LABELS, KIND_LABELS
+
+
+def local_datetime(value: datetime | None, style: str = "medium") -> str:
+    """Shown in the viewer's time zone (Flask-Babel's selector), with its abbreviation."""
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMM y, HH:mm zzz" if style == "medium" else style)
+
+
+def local_date(value: date | None) -> str:
+    return "" if value is None else format_date(value, "medium")
+
+
+def choices(labels: Mapping[Any, Any]) -> list[tuple[str, str]]:
+    """``(value, label)`` pairs for a ``<select>`` from a labels mapping keyed by enums."""
+    return [(getattr(key, "value", key), str(label)) for key, label in labels.items()]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["localdt"] = local_datetime
+    app.jinja_env.filters["localdate"] = local_date
+    app.jinja_env.globals.update(
+        labels={
+            "status": case_labels.STATUS_LABELS,
+            "sex": case_labels.SEX_LABELS,
+            "request_kind": case_labels.REQUEST_KIND_LABELS,
+            "urgency": case_labels.URGENCY_LABELS,
+            "specialty": case_labels.SPECIALTY_LABELS,
+            "event": case_labels.EVENT_LABELS,
+            "centre_kind": KIND_LABELS,
+            "capability": CAPABILITY_LABELS,
+            "role": ROLE_LABELS,
+            "discipline": DISCIPLINE_LABELS,
+        },
+        current_locale=lambda: str(get_locale()),
+        choices=choices,
+    )

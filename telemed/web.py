@@ -1,0 +1,29 @@
+"""Wiring of the web layer: login, blueprints, API, errors, template helpers and CLI."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from telemed import errors, templating
+from telemed.auth import login
+from telemed.extensions import api
+
+
+def init_app(app: Flask) -> None:
+    from telemed.api import register_api
+    from telemed.audit.views import bp as audit_bp
+    from telemed.auth.admin_views import bp as users_admin_bp
+    from telemed.auth.views import bp as auth_bp
+    from telemed.cases.views import bp as cases_bp
+    from telemed.centres.views import bp as centres_bp
+    from telemed.cli import register_cli
+    from telemed.home import bp as home_bp
+
+    login.init_app(app)
+    for blueprint in (home_bp, auth_bp, users_admin_bp, centres_bp, cases_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    api.init_app(app)
+    register_api(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    register_cli(app)
