@@ -32,7 +32,11 @@ def create_app(
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
-        app, extensions.db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+        app,
+        extensions.db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
     )
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)

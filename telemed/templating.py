@@ -12,6 +12,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from telemed.auth.labels import DISCIPLINE_LABELS, ROLE_LABELS
 from telemed.cases import labels as case_labels
 from telemed.centres.labels import CAPABILITY_LABELS, KIND_LABELS
+from telemed.core.schemas import MEXICAN_TIMEZONES
 
 
 def local_datetime(value: datetime | None, style: str = "medium") -> str:
@@ -48,4 +49,7 @@ def init_app(app: Flask) -> None:
         },
         current_locale=lambda: str(get_locale()),
         choices=choices,
+        timezone_choices=[
+            (zone, zone.removeprefix("America/").replace("_", " ")) for zone in MEXICAN_TIMEZONES
+        ],
     )

@@ -80,7 +80,9 @@ def empty_tables() -> None:
         else:
             for table in tables:
                 connection.execute(table.delete())
-            if connection.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first():
+            if connection.execute(
+                text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")
+            ).first():
                 connection.execute(text("DELETE FROM sqlite_sequence"))
 
 

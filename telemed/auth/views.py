@@ -69,11 +69,12 @@ def change_password():  # type: ignore[no-untyped-def]
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            service.change_password(current_user, request.form.to_dict())
+            data = {k: v for k, v in request.form.items() if k != "csrf_token"}
+            service.change_password(current_user, data)
         except InputError as err:
             errors = err.errors
         else:
-            login_user(current_user)  # keep this session; the others end
+            login_user(current_user._get_current_object())  # keep this session only
             flash(_("Your password was changed. Other sessions were logged out."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/password.html", errors=errors), 422 if errors else 200

@@ -100,7 +100,7 @@ class CaseListQuerySchema(InputSchema):
     date_to = fields.Date(allow_none=True)
     q = fields.String(allow_none=True, validate=validate.Length(max=20))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(1, 100))
+    per_page = fields.Integer(allow_none=True, validate=validate.Range(1, 100))
 
 
 class CentreRefSchema(Schema):

@@ -315,7 +315,9 @@ def list_cases(actor: User, filters: dict[str, Any]) -> Pagination:
     """One page of the cases ``actor`` may see, newest first."""
     query = filtered(visible_cases(actor), filters, actor).order_by(Case.id.desc())
     return db.paginate(
-        query, page=filters.get("page", 1), per_page=filters.get("per_page", 25),
+        query,
+        page=filters.get("page", 1),
+        per_page=filters.get("per_page") or current_app.config["PAGE_SIZE"],
         error_out=False, count=True,
     )  # fmt: skip
 

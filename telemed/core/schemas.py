@@ -83,6 +83,14 @@ def flatten_messages(messages: Any) -> dict[str, list[str]]:
     return flat
 
 
+# The zones used in Mexico (DST abolished in 2022 except along the US border).
+MEXICAN_TIMEZONES = (
+    "America/Mexico_City", "America/Monterrey", "America/Merida", "America/Chihuahua",
+    "America/Bahia_Banderas", "America/Cancun", "America/Mazatlan", "America/Hermosillo",
+    "America/Tijuana", "America/Ciudad_Juarez", "America/Ojinaga", "America/Matamoros",
+)  # fmt: skip
+
+
 def validate_timezone(name: str) -> None:
     if name not in zoneinfo.available_timezones():
         raise ValidationError(_l("Unknown time zone; use an IANA name such as America/Tijuana."))

@@ -43,9 +43,7 @@ def test_referring_doctor_submits_a_case_with_an_attachment(login_as, referring,
 
 def test_draft_can_be_incomplete_but_cannot_be_sent_until_complete(login_as, referring, db):
     client = login_as(referring)
-    response = client.post(
-        "/cases/new", data={"patient_reference": "EXP-123", "action": "draft"}
-    )
+    response = client.post("/cases/new", data={"patient_reference": "EXP-123", "action": "draft"})
     assert response.status_code == 302
     case = db.session.scalars(select(Case)).one()
     assert case.status is CaseStatus.DRAFT
