@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from telemed.extensions import babel
@@ -13,6 +13,8 @@ TRANSLATIONS_DIR = "translations"
 def select_locale() -> str:
     """The user's saved choice, then this browser's choice, then the browser's languages."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs: the configured default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

@@ -19,7 +19,7 @@ def local_datetime(value: datetime | None, style: str = "medium") -> str:
     """Shown in the viewer's time zone (Flask-Babel's selector), with its abbreviation."""
     if value is None:
         return ""
-    return format_datetime(value, "d MMM y, HH:mm zzz" if style == "medium" else style)
+    return format_datetime(value, "d MMM y, HH:mm ZZZZ" if style == "medium" else style)
 
 
 def local_date(value: date | None) -> str:

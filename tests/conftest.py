@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
@@ -49,6 +49,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "CLOCK": Clock(),
         },
     )
+    # Tests keep one app context open, which every request would share; start each request
+    # with an empty ``g`` as in production, so a login never leaks into another client.
+    request_started.connect(lambda _sender, **_kw: g.__dict__.clear(), application, weak=False)
     with application.app_context():
         _db.drop_all()
         _db.create_all()  # tests only; the schema itself comes from migrations

@@ -6,12 +6,15 @@ the language they chose and the clock on their own wall.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
@@ -22,9 +25,11 @@ from telemed.auth.models import User
 from telemed.cases.models import Case
 from tests.conftest import case_payload, login
 
-TRANSLATIONS = Path(__file__).resolve().parents[1] / "telemed" / "translations"
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "telemed" / "translations"
 SPANISH_PO = TRANSLATIONS / "es_MX" / "LC_MESSAGES" / "messages.po"
 SPANISH_MO = SPANISH_PO.with_suffix(".mo")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 REQUIRED_ES = "Este campo es obligatorio."
 REQUIRED_EN = "This field is required."
 
@@ -282,6 +287,35 @@ def test_translations_keep_placeholders_and_plural_forms_intact():
         (message.id, [str(e) for e in errors]) for message, errors in catalog.check() if errors
     ]
     assert problems == []
+    # Babel's checker accepts a translation that drops every placeholder; users would not.
+    dropped = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        if any(set(PLACEHOLDER.findall(s or "")) != wanted for s in strings):
+            dropped.append(message.id)
+    assert dropped == []
+
+
+def test_every_string_in_the_code_is_in_the_catalog():
+    """A new ``_()`` in code or templates fails here until it is extracted and translated."""
+    with (ROOT / "babel.cfg").open() as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    in_code = {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=keywords
+        )
+    }
+    in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in read_spanish_catalog()}
+    assert len(in_code) > 50
+    assert sorted(in_code - in_catalog) == [], (
+        "new strings: run `make extract-messages` and translate them in messages.po"
+    )
 
 
 def test_compiled_catalog_is_up_to_date():

@@ -35,10 +35,20 @@ class CasePageSchema(PageSchema):
     items = fields.List(fields.Nested(CaseSummarySchema))
 
 
+class CaseDetailOutSchema(CaseDetailSchema):
+    """A case as the API returns it, with the steps the caller may take now."""
+
+    actions = fields.Method(
+        "get_actions", metadata={"description": "Lifecycle actions open to the caller."}
+    )
+
+    def get_actions(self, case):  # type: ignore[no-untyped-def]
+        return [a.name for a in service.available_actions(current_user, case)]
+
+
 def detail(case):  # type: ignore[no-untyped-def]
-    payload = CaseDetailSchema().dump(case)
-    payload["actions"] = [a.name for a in service.available_actions(current_user, case)]
-    return payload
+    """The case itself: ``@blp.response`` dumps it once with ``CaseDetailOutSchema``."""
+    return case
 
 
 @blp.route("", methods=["GET"])
@@ -48,12 +58,12 @@ def detail(case):  # type: ignore[no-untyped-def]
 def list_cases():  # type: ignore[no-untyped-def]
     """Cases the caller may see, newest first, with filters and paging."""
     filters = service.parse_list_query(request.args)
-    return page_envelope(service.list_cases(current_user, filters), CaseSummarySchema())
+    return page_envelope(service.list_cases(current_user, filters))
 
 
 @blp.route("", methods=["POST"])
 @blp.doc(requestBody={"content": {"application/json": {"schema": CaseCreateSchema}}})
-@blp.response(201, CaseDetailSchema)
+@blp.response(201, CaseDetailOutSchema)
 @login_required
 def create_case():  # type: ignore[no-untyped-def]
     """Submit a case (or save a draft with ``"draft": true``) for the caller's centre."""
@@ -64,7 +74,7 @@ def create_case():  # type: ignore[no-untyped-def]
 
 
 @blp.route("/<int:case_id>", methods=["GET"])
-@blp.response(200, CaseDetailSchema)
+@blp.response(200, CaseDetailOutSchema)
 @login_required
 def get_case(case_id: int):  # type: ignore[no-untyped-def]
     """One case with its attachments and timeline (the read is audited)."""
@@ -75,7 +85,7 @@ def get_case(case_id: int):  # type: ignore[no-untyped-def]
 
 @blp.route("/<int:case_id>", methods=["PATCH"])
 @blp.doc(requestBody={"content": {"application/json": {"schema": CaseInputSchema}}})
-@blp.response(200, CaseDetailSchema)
+@blp.response(200, CaseDetailOutSchema)
 @login_required
 def update_case(case_id: int):  # type: ignore[no-untyped-def]
     """Edit a draft or a returned case (fields given are changed)."""
@@ -85,12 +95,12 @@ def update_case(case_id: int):  # type: ignore[no-untyped-def]
 
 @blp.route("/<int:case_id>/actions/<action>", methods=["POST"])
 @blp.doc(requestBody={"content": {"application/json": {"schema": TransitionInputSchema}}})
-@blp.response(200, CaseDetailSchema)
+@blp.response(200, CaseDetailOutSchema)
 @login_required
 def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
     """Lifecycle step: submit, accept, return, resubmit, withdraw or close."""
     case = get_visible_case(current_user, case_id)
-    body = load_or_raise(TransitionInputSchema(), json_body() if request.data else {})
+    body = load_or_raise(TransitionInputSchema(), json_body() if request.content_length else {})
     return detail(service.transition(current_user, case, action, body["message"]))
 
 

@@ -27,9 +27,10 @@ class PageSchema(Schema):
     pages = fields.Integer()
 
 
-def page_envelope(pagination: Any, item_schema: Schema) -> dict[str, Any]:
+def page_envelope(pagination: Any) -> dict[str, Any]:
+    """One page of objects; the endpoint's response schema dumps the items (once)."""
     return {
-        "items": item_schema.dump(pagination.items, many=True),
+        "items": pagination.items,
         "page": pagination.page,
         "per_page": pagination.per_page,
         "total": pagination.total,

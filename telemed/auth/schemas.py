@@ -16,7 +16,14 @@ MIN_PASSWORD = 8
 class UserInputSchema(InputSchema):
     """What an administrator (or ``flask users create``) gives for an account."""
 
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    # A String with the Email validator: fields.Email fixes its message before translation.
+    email = fields.String(
+        required=True,
+        validate=[
+            validate.Length(max=254),
+            validate.Email(error=_l("Enter a valid email address.")),
+        ],
+    )
     name = fields.String(required=True, validate=validate.Length(2, 120))
     role = fields.Enum(Role, by_value=True, required=True)
     centre_code = fields.String(allow_none=True, load_default=None)

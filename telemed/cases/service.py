@@ -124,8 +124,10 @@ def update_case(actor: User, case: Case, data: dict[str, Any]) -> Case:
         raise Forbidden(_("Only the referring doctors of this case's centre can edit it."))
     if case.status not in EDITABLE_STATUSES:
         raise InvalidTransition(_("A case can only be edited while it is a draft or returned."))
-    partial = DRAFT_OPTIONAL if case.status is CaseStatus.DRAFT else CASE_FIELDS
-    values = load_or_raise(CaseInputSchema(), data, partial=partial)
+    schema = CaseInputSchema()
+    # An edit (form or PATCH) changes the fields given; the rest stay as they are.
+    values = load_or_raise(schema, data, partial=CASE_FIELDS)
+    values.update(cleared_fields(schema, data, draft=case.status is CaseStatus.DRAFT))
     check_deadline(values, actor)
     changed = sorted(k for k, v in values.items() if getattr(case, k) != v)
     for key, value in values.items():
@@ -137,6 +139,21 @@ def update_case(actor: User, case: Case, data: dict[str, Any]) -> Case:
         audit.record(actor, "case.update", "case", case.id, code=case.code, fields=changed)
     db.session.commit()
     return case
+
+
+def cleared_fields(schema: CaseInputSchema, data: dict[str, Any], *, draft: bool) -> dict[str, Any]:
+    """Required fields sent blank: a draft forgets them, a returned case refuses them."""
+    blank = [
+        name
+        for name, value in data.items()
+        if name in schema.fields
+        and schema.fields[name].required
+        and (value is None or (isinstance(value, str) and not value.strip()))
+    ]
+    refused = [name for name in blank if not draft or name == "patient_reference"]
+    if refused:
+        raise InputError({name: [_("This field is required.")] for name in refused})
+    return {name: None for name in blank}
 
 
 def transition(actor: User, case: Case, action_name: str, message: str | None = None) -> Case:

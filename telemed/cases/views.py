@@ -22,7 +22,7 @@ from telemed.cases.access import get_visible_case, is_case_centre_doctor
 from telemed.cases.models import Case, CaseStatus
 from telemed.cases.schemas import CaseInputSchema
 from telemed.centres.service import list_centres
-from telemed.core.errors import InputError
+from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -130,6 +130,10 @@ def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
         for messages in err.errors.values():
             for message in messages:
                 flash(message, "danger")
+        return redirect(url_for("cases.detail", case_id=case_id))
+    except (InvalidTransition, Forbidden) as err:  # a stale page or a crafted request
+        db.session.rollback()
+        flash(err.message, "danger")
         return redirect(url_for("cases.detail", case_id=case_id))
     if case.status is CaseStatus.SUBMITTED:
         flash(_("Case %(code)s was sent to the board.", code=case.code), "success")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask, g, request_started
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -16,22 +15,6 @@ from tests.conftest import PASSWORD, login
 
 WRONG = "not-the-password"
 NEW_PASSWORD = "nuevo-caballo-77"
-
-
-@pytest.fixture(autouse=True)
-def separate_requests(app: Flask) -> Iterator[None]:
-    """Each request starts with an empty ``g``, as it does in production.
-
-    The ``db`` fixture keeps one app context pushed, so without this Flask-Login's cached
-    ``g._login_user`` would leak from one test client's request into another's.
-    """
-
-    def reset(sender: Flask, **extra: Any) -> None:
-        g.__dict__.clear()
-
-    request_started.connect(reset, app, weak=False)
-    yield
-    request_started.disconnect(reset, app)
 
 
 @pytest.fixture(autouse=True)
@@ -92,15 +75,11 @@ def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client, referrin
     assert not is_logged_in(client)
 
 
-def test_inactive_account_cannot_log_in_even_with_the_right_password(
-    client, make_user, centre, db
-):
+def test_inactive_account_cannot_log_in_even_with_the_right_password(client, make_user, centre, db):
     user = make_user(Role.REFERRING, centre_id=centre.id, active=False)
     response = login(client, user)
     assert response.status_code == 401
-    assert "Wrong email or password, or the account is inactive" in response.get_data(
-        as_text=True
-    )
+    assert "Wrong email or password, or the account is inactive" in response.get_data(as_text=True)
     assert not is_logged_in(client)
     failures = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "auth.login_failed")
@@ -140,9 +119,7 @@ def test_session_cookie_is_http_only_and_same_site_lax(client, referring):
 # --- throttling --------------------------------------------------------------------------
 
 
-def test_sixth_try_for_one_account_is_refused_even_with_the_right_password(
-    app, client, referring
-):
+def test_sixth_try_for_one_account_is_refused_even_with_the_right_password(app, client, referring):
     for _ in range(5):
         assert post_login(client, referring.email, WRONG).status_code == 401
     response = login(client, referring)

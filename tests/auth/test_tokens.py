@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask, g, request_started
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -19,18 +18,6 @@ from telemed.auth.models import ApiToken
 from tests.conftest import login
 
 TOKEN_RE = re.compile(r'<code class="user-select-all" id="new-token">([^<]+)</code>')
-
-
-@pytest.fixture(autouse=True)
-def separate_requests(app: Flask) -> Iterator[None]:
-    """Each request starts with an empty ``g``, as in production (Flask-Login caches there)."""
-
-    def reset(sender: Flask, **extra: Any) -> None:
-        g.__dict__.clear()
-
-    request_started.connect(reset, app, weak=False)
-    yield
-    request_started.disconnect(reset, app)
 
 
 @pytest.fixture(autouse=True)
@@ -141,9 +128,10 @@ def test_token_of_a_deactivated_user_answers_401(app, login_as, referring, admin
 
     admin_client = app.test_client()
     assert login(admin_client, admin).status_code == 302
-    assert admin_client.post(
-        f"/admin/users/{referring.id}/active", data={"active": "0"}
-    ).status_code == 302
+    assert (
+        admin_client.post(f"/admin/users/{referring.id}/active", data={"active": "0"}).status_code
+        == 302
+    )
     assert_api_401(call_me(app, f"Bearer {secret}"))
 
 

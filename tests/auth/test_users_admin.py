@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask, g, request_started
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -15,18 +14,6 @@ from telemed.auth.models import Discipline, Role, User
 from tests.conftest import PASSWORD, login
 
 NEW_PASSWORD = "clave-nueva-2026"
-
-
-@pytest.fixture(autouse=True)
-def separate_requests(app: Flask) -> Iterator[None]:
-    """Each request starts with an empty ``g``, as in production (Flask-Login caches there)."""
-
-    def reset(sender: Flask, **extra: Any) -> None:
-        g.__dict__.clear()
-
-    request_started.connect(reset, app, weak=False)
-    yield
-    request_started.disconnect(reset, app)
 
 
 @pytest.fixture(autouse=True)
@@ -287,7 +274,9 @@ def test_admin_cannot_deactivate_or_demote_themselves(login_as, admin, db):
     response = client.post(f"/admin/users/{admin.id}/edit", data={**own, "role": "coordinator"})
     assert response.status_code == 422
     assert 'id="role-error"' in response.get_data(as_text=True)
-    response = client.post(f"/admin/users/{admin.id}/edit", data=user_form(**{**own, "active": None}))
+    response = client.post(
+        f"/admin/users/{admin.id}/edit", data=user_form(**{**own, "active": None})
+    )
     assert response.status_code == 422
     db.session.rollback()
     db.session.refresh(admin)

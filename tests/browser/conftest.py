@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_babel import force_locale, gettext
+from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.conftest import browser_required
@@ -38,15 +39,13 @@ SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-results"
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless; never a downloaded browser."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is not installed (apt-get install chromium)"
         if browser_required():
             pytest.fail(f"TELEMED_REQUIRE_BROWSER=1 but {message}.", pytrace=False)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
@@ -79,18 +78,19 @@ def bad_responses() -> list[str]:
 
 
 @pytest.fixture
-def page(browser: object, live_server: str, bad_responses: list[str]) -> Iterator[object]:
+def page(browser: Browser, live_server: str, bad_responses: list[str]) -> Iterator[Page]:
     """A fresh browser tab with Mexican Spanish preferences, pointed at the live server."""
-    context = browser.new_context(base_url=live_server, locale="es-MX")  # type: ignore[attr-defined]
+    context = browser.new_context(base_url=live_server, locale="es-MX")
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
     tab = context.new_page()
-    tab.on(
-        "response",
-        lambda r: bad_responses.append(f"{r.status} {r.url}")
-        if r.status >= 400 and not r.url.endswith("/favicon.ico")
-        else None,
-    )
+
+    def record(response: Response) -> None:
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            bad_responses.append(f"{response.status} {response.url}")
+
+    tab.on("response", record)
     yield tab
     context.close()
 
@@ -107,12 +107,12 @@ def ui_text(app: Flask) -> Callable[[str], str]:
 
 
 @pytest.fixture
-def screenshot(page: object) -> Callable[[str], None]:
+def screenshot(page: Page) -> Callable[[str], None]:
     """Save a full-page screenshot to test-results/ when ``TELEMED_SCREENSHOTS`` is set."""
 
     def take(name: str) -> None:
         if os.environ.get("TELEMED_SCREENSHOTS"):
             SCREENSHOT_DIR.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+            page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
 
     return take

@@ -235,7 +235,7 @@ def test_case_goes_through_its_whole_life_through_the_api(
     response = api_act(board, case, "return", QUESTION)
     assert response.status_code == 200
     assert response.get_json()["status"] == "returned"
-    assert response.get_json()["actions"] == []  # the board waits for the answer
+    assert response.get_json()["actions"] == ["withdraw"]  # the board waits for the answer
 
     before = snapshot(db, case)
     response = api_act(doctor, case, "resubmit", "  ")
@@ -248,7 +248,9 @@ def test_case_goes_through_its_whole_life_through_the_api(
     closed = api_act(board, case, "close").get_json()
     assert closed["status"] == "closed"
     assert closed["actions"] == []
-    assert [(e["kind"], e["actor"], e["from_status"], e["to_status"]) for e in closed["timeline"]] == [
+    assert [
+        (e["kind"], e["actor"], e["from_status"], e["to_status"]) for e in closed["timeline"]
+    ] == [
         ("created", referring.name, None, "draft"),
         ("submit", referring.name, "draft", "submitted"),
         ("return", coordinator.name, "submitted", "returned"),
@@ -270,9 +272,7 @@ def test_transition_body_must_be_json_with_known_fields(client_for, case_in, coo
     assert response.status_code == 422
     assert list(response.get_json()["errors"]) == ["reason"]
     response = board.post(
-        f"/api/v1/cases/{case.id}/actions/return",
-        data=f"message={QUESTION}",
-        content_type="application/x-www-form-urlencoded",
+        f"/api/v1/cases/{case.id}/actions/return", data=QUESTION, content_type="text/plain"
     )
     assert response.status_code == 400
     assert response.is_json
@@ -382,8 +382,9 @@ def test_submitting_an_incomplete_draft_through_the_api_names_the_missing_fields
     client_for, referring, db
 ):
     case = case_service.create_case(referring, {"patient_reference": "EXP-77"}, submit=False)
+    doctor = client_for(referring)
     before = snapshot(db, case)
-    response = api_act(client_for(referring), case, "submit")
+    response = api_act(doctor, case, "submit")
     assert response.status_code == 422
     errors = response.get_json()["errors"]
     for field in ("age_years", "sex", "icd10_code", "diagnosis_text", "question",
@@ -427,6 +428,9 @@ def test_returned_case_is_edited_through_the_api(client_for, case_in, referring,
     assert response.status_code == 200
     assert response.get_json()["current_treatment"] == "Reinducción con blinatumomab"
     assert response.get_json()["status"] == "returned"
+    # fields not sent keep their values (no defaults sneak in on a partial edit)
+    assert response.get_json()["urgency"] == "priority"
+    assert response.get_json()["high_complexity"] is True
 
 
 @pytest.mark.parametrize(
@@ -493,10 +497,9 @@ def test_clearing_the_justification_of_an_urgent_returned_case_is_refused(
 ):
     case = make_case(urgency="urgent", urgency_justification="Recaída con hiperleucocitosis.")
     case_service.transition(coordinator, case, "return", QUESTION)
+    doctor = client_for(referring)
     before = snapshot(db, case)
-    response = client_for(referring).patch(
-        f"/api/v1/cases/{case.id}", json={"urgency_justification": None}
-    )
+    response = doctor.patch(f"/api/v1/cases/{case.id}", json={"urgency_justification": None})
     assert response.status_code == 422
     assert "urgency_justification" in response.get_json()["errors"]
     db.session.expire_all()
@@ -513,3 +516,36 @@ def test_a_draft_may_stay_incomplete_while_edited(client_for, referring, db):
     body = response.get_json()
     assert (body["icd10_code"], body["age_years"], body["status"]) == ("C71", 9, "draft")
     assert body["question"] is None
+
+
+def test_clearing_a_required_field_keeps_a_draft_incomplete_and_refuses_a_returned_case(
+    login_as, referring, coordinator, make_case, db
+):
+    draft = make_case(submit=False)
+    client = login_as(referring)
+    response = client.post(
+        f"/cases/{draft.id}/edit", data={"question": "", "patient_reference": "X-99"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(draft)
+    assert draft.question is None  # the draft forgets it; it cannot be sent until filled in
+
+    returned = make_case()
+    from telemed.cases import service
+
+    service.transition(coordinator, returned, "return", "¿Tiene inmunofenotipo?")
+    response = client.post(f"/cases/{returned.id}/edit", data={"question": "  "})
+    assert response.status_code == 422
+    assert 'id="question-error"' in response.get_data(as_text=True)
+    db.session.refresh(returned)
+    assert returned.question.startswith("¿Es candidata")
+
+
+def test_api_action_with_a_form_body_is_a_clear_400(login_as, coordinator, make_case, db):
+    case = make_case()
+    client = login_as(coordinator)
+    response = client.post(f"/api/v1/cases/{case.id}/actions/accept", data={"message": "ok"})
+    assert response.status_code == 400
+    assert response.is_json
+    db.session.refresh(case)
+    assert case.status.value == "submitted"

@@ -1,0 +1,195 @@
+"""Finding cases in the list: filters, dates in the viewer's time zone, search by code, pages.
+
+The patient's record number never appears whole in a list, on the page or in the API.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from telemed.auth.models import Role, User
+from telemed.cases import service as case_service
+from telemed.cases.models import Case
+from telemed.centres.models import Centre
+from tests.conftest import case_payload, login
+
+
+def client_for(app: Flask, user: User) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert login(client, user).status_code == 302
+    return client
+
+
+def listed(page: str) -> list[str]:
+    """The case codes in the list page's table, in order."""
+    return re.findall(r'<a class="case-code" href="/cases/\d+">(CE-\d+)</a>', page)
+
+
+def html_codes(client: FlaskClient, query: str = "") -> list[str]:
+    response = client.get(f"/cases/{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return listed(response.get_data(as_text=True))
+
+
+def api_codes(client: FlaskClient, query: str = "") -> list[str]:
+    response = client.get(f"/api/v1/cases{query}")
+    assert response.status_code == 200, response.get_json()
+    return [item["code"] for item in response.get_json()["items"]]
+
+
+def both(client: FlaskClient, query: str) -> list[str]:
+    """The page and the API must agree on every filter."""
+    codes = html_codes(client, query)
+    assert api_codes(client, query) == codes, query
+    return codes
+
+
+@pytest.fixture
+def cancun_doctor(make_user: Callable[..., User], other_centre: Centre) -> User:
+    return make_user(Role.REFERRING, centre_id=other_centre.id, name="Dra. Cancún")
+
+
+def test_filters_by_status_centre_specialty_and_urgency(
+    app, make_case, referring, coordinator, cancun_doctor, centre, other_centre, db
+):
+    make_case()  # CE-0001 submitted, priority, leukaemia
+    make_case(submit=False)  # CE-0002 draft
+    accepted = make_case(specialty="cns_tumours", icd10_code="C71", urgency="routine")  # CE-0003
+    case_service.transition(coordinator, accepted, "accept")
+    case_service.create_case(  # CE-0004, Cancún
+        cancun_doctor,
+        case_payload(urgency="urgent", urgency_justification="Síndrome de vena cava superior."),
+        submit=True,
+    )
+
+    board = client_for(app, coordinator)
+    assert both(board, "") == ["CE-0004", "CE-0003", "CE-0002", "CE-0001"]
+    assert both(board, "?status=submitted") == ["CE-0004", "CE-0001"]
+    assert both(board, "?status=draft") == ["CE-0002"]
+    assert both(board, "?status=accepted") == ["CE-0003"]
+    assert both(board, f"?centre_id={other_centre.id}") == ["CE-0004"]
+    assert both(board, f"?centre_id={centre.id}") == ["CE-0003", "CE-0002", "CE-0001"]
+    assert both(board, "?specialty=cns_tumours") == ["CE-0003"]
+    assert both(board, "?urgency=urgent") == ["CE-0004"]
+    assert both(board, "?urgency=routine") == ["CE-0003"]
+    assert both(board, f"?status=submitted&centre_id={centre.id}&urgency=priority") == ["CE-0001"]
+    assert both(board, "?status=closed") == []
+
+    # The same filters never widen what a referring doctor sees.
+    doctor = client_for(app, referring)
+    assert both(doctor, "") == ["CE-0003", "CE-0002", "CE-0001"]
+    assert both(doctor, f"?centre_id={other_centre.id}") == []
+    assert both(doctor, "?urgency=urgent") == []
+
+
+def test_a_filter_that_makes_no_sense_is_answered_with_what_is_wrong(app, coordinator, db):
+    board = client_for(app, coordinator)
+    response = board.get("/api/v1/cases?status=lost&per_page=500&date_from=ayer")
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"status", "per_page", "date_from"}
+    response = board.get("/cases/?status=lost")
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    assert "status" in response.get_data(as_text=True)
+
+
+def test_date_filter_uses_the_viewers_time_zone(app, clock, make_case, referring, make_user, db):
+    # Tijuana is UTC-8 in early March 2026 (US daylight time starts 8 March).
+    clock.set(datetime(2026, 3, 2, 7, 30, tzinfo=UTC))  # 1 Mar 23:30 in Tijuana
+    make_case()  # CE-0001
+    clock.set(datetime(2026, 3, 3, 5, 30, tzinfo=UTC))  # 2 Mar 21:30 in Tijuana
+    make_case()  # CE-0002
+    clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=UTC))  # 3 Mar 01:00 in Tijuana
+    make_case()  # CE-0003
+
+    doctor = client_for(app, referring)  # sees dates as in Tijuana (the centre's zone)
+    assert both(doctor, "?date_from=2026-03-02&date_to=2026-03-02") == ["CE-0002"]
+    assert both(doctor, "?date_from=2026-03-01&date_to=2026-03-01") == ["CE-0001"]
+    assert both(doctor, "?date_from=2026-03-03") == ["CE-0003"]
+    assert both(doctor, "?date_to=2026-03-02") == ["CE-0002", "CE-0001"]
+    page = doctor.get("/cases/?date_from=2026-03-02&date_to=2026-03-02").get_data(as_text=True)
+    assert "2 Mar 2026, 21:30" in page  # shown in Tijuana time too
+
+    # A coordinator working in Cancún (UTC-5) sees the same instants on other days.
+    cancun = make_user(Role.COORDINATOR, timezone="America/Cancun")
+    board = client_for(app, cancun)
+    assert both(board, "?date_from=2026-03-02&date_to=2026-03-02") == ["CE-0001"]
+    assert both(board, "?date_from=2026-03-03&date_to=2026-03-03") == ["CE-0003", "CE-0002"]
+
+
+@pytest.mark.parametrize("query", ["CE-0003", "3", "ce-0003", " CE 0003 "])
+def test_search_by_case_code(query, app, make_case, referring, db):
+    for _ in range(12):
+        make_case()
+    doctor = client_for(app, referring)
+    assert both(doctor, f"?q={query}") == ["CE-0003"]
+
+
+def test_search_that_matches_nothing(app, make_case, referring, db):
+    make_case()
+    doctor = client_for(app, referring)
+    assert both(doctor, "?q=leucemia") == []
+    assert both(doctor, "?q=CE-0099") == []
+    assert "No cases match." in doctor.get("/cases/?q=CE-0099").get_data(as_text=True)
+
+
+def test_pages_of_cases_newest_first(app, make_case, referring, db):
+    for _ in range(5):
+        make_case()
+    doctor = client_for(app, referring)
+    assert both(doctor, "?per_page=2") == ["CE-0005", "CE-0004"]
+    assert both(doctor, "?per_page=2&page=2") == ["CE-0003", "CE-0002"]
+    assert both(doctor, "?per_page=2&page=3") == ["CE-0001"]
+    assert both(doctor, "?per_page=2&page=4") == []
+
+    body = doctor.get("/api/v1/cases?per_page=2&page=2").get_json()
+    assert {k: body[k] for k in ("page", "per_page", "total", "pages")} == {
+        "page": 2, "per_page": 2, "total": 5, "pages": 3,
+    }  # fmt: skip
+
+    page = doctor.get("/cases/?per_page=2&status=submitted").get_data(as_text=True)
+    assert "5 cases" in page
+    # the pager keeps the filters while moving between pages
+    links = re.findall(r'class="page-link" href="([^"]+)"', page)
+    assert any("page=2" in link and "per_page=2" in link and "status=submitted" in link
+               for link in links), links  # fmt: skip
+
+
+def test_default_page_holds_25_cases(app, make_case, referring, db):
+    for _ in range(26):
+        make_case()
+    doctor = client_for(app, referring)
+    codes = api_codes(doctor)
+    assert len(codes) == 25 and codes[0] == "CE-0026" and codes[-1] == "CE-0002"
+    assert api_codes(doctor, "?page=2") == ["CE-0001"]
+
+
+def test_patient_reference_is_masked_in_lists_and_whole_in_the_detail(
+    app, make_case, referring, coordinator, db
+):
+    case: Case = make_case(patient_reference="NSS-4455667788")
+    for user in (referring, coordinator):
+        client = client_for(app, user)
+        page = client.get("/cases/").get_data(as_text=True)
+        assert "4455667788" not in page
+        assert "•••788" in page
+
+        body = client.get("/api/v1/cases").get_json()
+        item = body["items"][0]
+        assert "patient_reference" not in item
+        assert item["patient_reference_masked"] == "•••788"
+        assert "4455667788" not in str(body)
+        assert set(item) >= {"id", "code", "status", "urgency", "specialty", "centre",
+                             "created_at", "diagnosis_text"}  # fmt: skip
+        assert item["centre"]["code"] == "OC-BC-TIJ"
+
+        detail = client.get(f"/api/v1/cases/{case.id}").get_json()
+        assert detail["patient_reference"] == "NSS-4455667788"
+        assert "NSS-4455667788" in client.get(f"/cases/{case.id}").get_data(as_text=True)
