@@ -225,6 +225,15 @@ def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
     return do_login
 
 
+def client_for(app: Flask, user: User | None = None) -> FlaskClient:
+    """A separate browser (logged in as ``user`` if given), in English so messages can be read."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    if user is not None:
+        assert login(client, user).status_code == 302
+    return client
+
+
 def upload(name: str, content: bytes) -> tuple[io.BytesIO, str]:
     return io.BytesIO(content), name
 

@@ -19,14 +19,7 @@ from telemed.audit.models import AuditEntry
 from telemed.auth import tokens
 from telemed.auth.models import User
 from telemed.cases.models import Case, CaseStatus
-from tests.conftest import PDF_BYTES, case_payload, login
-
-
-def client_for(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert login(client, user).status_code == 302
-    return client
+from tests.conftest import PDF_BYTES, case_payload, client_for
 
 
 def bearer_client(app: Flask, user: User) -> FlaskClient:

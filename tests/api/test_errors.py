@@ -10,23 +10,12 @@ import io
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from telemed.audit.models import AuditEntry
-from telemed.auth.models import User
 from telemed.cases import service as case_service
 from telemed.cases.models import Case, CaseEvent, CaseStatus
-from tests.conftest import PDF_BYTES, case_payload, login
-
-
-def client_for(app: Flask, user: User | None) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    if user is not None:
-        assert login(client, user).status_code == 302
-    return client
+from tests.conftest import PDF_BYTES, case_payload, client_for
 
 
 def counts(db: Any) -> tuple[int, int, int]:

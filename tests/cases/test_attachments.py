@@ -17,22 +17,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from telemed.audit.models import AuditEntry
-from telemed.auth.models import User
 from telemed.cases import service as case_service
 from telemed.cases.models import Attachment, Case, CaseStatus
-from tests.conftest import PDF_BYTES, PNG_BYTES, case_payload, login, upload
+from tests.conftest import PDF_BYTES, PNG_BYTES, case_payload, client_for, upload
 
 JPEG_BYTES = (
     b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
     b"\xff\xdb\x00C\x00" + bytes(64) + b"\xff\xd9"
 )
-
-
-def client_for(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert login(client, user).status_code == 302
-    return client
 
 
 def unique(content: bytes, tag: str) -> bytes:

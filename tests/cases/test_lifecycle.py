@@ -20,7 +20,8 @@ from telemed.audit.models import AuditEntry
 from telemed.auth.models import Role, User
 from telemed.cases import service as case_service
 from telemed.cases.models import Case, CaseEvent, CaseStatus, Urgency
-from tests.conftest import case_payload, login
+from tests import conftest
+from tests.conftest import case_payload
 
 QUESTION = "¿Se cuenta con inmunofenotipo por citometría de flujo de la recaída?"
 ANSWER = "Sí: CD19+, CD10+, CD34+; se adjunta el reporte del laboratorio de Guadalajara."
@@ -49,13 +50,7 @@ PATHS: dict[CaseStatus, list[tuple[str, str, str | None]]] = {
 def client_for(app: Flask) -> Callable[[User], FlaskClient]:
     """A separate logged-in browser per person, in English so messages can be read."""
 
-    def make(user: User) -> FlaskClient:
-        client = app.test_client()
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        assert login(client, user).status_code == 302
-        return client
-
-    return make
+    return lambda user: conftest.client_for(app, user)
 
 
 @pytest.fixture

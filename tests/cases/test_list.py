@@ -10,21 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from telemed.auth.models import Role, User
 from telemed.cases import service as case_service
 from telemed.cases.models import Case
 from telemed.centres.models import Centre
-from tests.conftest import case_payload, login
-
-
-def client_for(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert login(client, user).status_code == 302
-    return client
+from tests.conftest import case_payload, client_for
 
 
 def listed(page: str) -> list[str]:
