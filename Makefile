@@ -40,8 +40,8 @@ migrate: install
 	$(FLASK) db upgrade
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o telemed/translations/messages.pot .
-	$(BIN)/pybabel update -i telemed/translations/messages.pot -d telemed/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project telemed --version 0.1.0 -o telemed/translations/messages.pot .
+	$(BIN)/pybabel update -i telemed/translations/messages.pot -d telemed/translations --no-fuzzy-matching --ignore-obsolete --width 0
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -34,29 +34,10 @@ REQUIRED_ES = "Este campo es obligatorio."
 REQUIRED_EN = "This field is required."
 
 
-class RequestScopedClient(FlaskClient):
-    """Each request runs in its own app context, so ``g`` (where Flask-Babel caches the
-    locale and time zone and Flask-Login the user) starts empty, as in production.
-
-    The shared ``db`` fixture keeps one app context open for the whole test, and Flask
-    reuses it for every test-client request; without this, the first request's
-    language would stick for the rest of the test.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return RequestScopedClient(app, app.response_class, use_cookies=True)
-
-
 @pytest.fixture
 def browser(app: Flask) -> Callable[[], FlaskClient]:
     """Another browser: its own cookies, its own session."""
-    return lambda: RequestScopedClient(app, app.response_class, use_cookies=True)
+    return app.test_client
 
 
 def page(response: Any) -> str:

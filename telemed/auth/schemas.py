@@ -42,9 +42,9 @@ class UserInputSchema(InputSchema):
     def role_needs(self, data: dict[str, Any], partial: Any = None, **_: Any) -> None:
         role = data.get("role")
         if role is Role.REFERRING and not data.get("centre_code"):
-            raise ValidationError(_l("A referring doctor belongs to a centre."), "centre_code")
+            raise ValidationError(_l("Choose the referring doctor's centre."), "centre_code")
         if role is Role.SPECIALIST and not data.get("discipline"):
-            raise ValidationError(_l("A specialist has a discipline."), "discipline")
+            raise ValidationError(_l("Choose the specialist's discipline."), "discipline")
 
 
 class PasswordChangeSchema(InputSchema):

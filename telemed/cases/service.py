@@ -168,11 +168,11 @@ def transition(actor: User, case: Case, action_name: str, message: str | None = 
 
 def apply_action(actor: User, case: Case, action: Action, message: str | None) -> None:
     if not may_perform(actor, case, action):
-        raise Forbidden(_("You cannot do this to this case."))
+        raise Forbidden(_("You are not allowed to take this step on this case."))
     if case.status not in action.sources:
         raise InvalidTransition(
             _(
-                "A case that is %(status)s cannot be changed this way.",
+                "This case is %(status)s, so this step is not available.",
                 status=str(status_label(case.status)),
             )
         )

@@ -98,7 +98,7 @@ def test_referring_doctor_without_a_centre_is_refused_and_nothing_is_written(
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="centre_code-error"' in page
-    assert "A referring doctor belongs to a centre." in page
+    assert "Choose the referring doctor&#39;s centre." in page
     assert 'value="Dra. Lucía Referente"' in page  # what was typed is kept
     assert count_users(db) == before
     assert audit_actions(db) == []

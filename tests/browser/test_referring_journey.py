@@ -49,7 +49,7 @@ def test_referring_doctor_sends_a_case_with_a_report_and_finds_it(
     expect(page).to_have_url(re.compile(r"/cases/new$"))
     field(page, t("Hospital record number")).fill(data["patient_reference"])
     field(page, t("Age (years)")).fill(str(data["age_years"]))
-    field(page, t("and months")).fill(str(data["age_months"]))
+    field(page, t("Months")).fill(str(data["age_months"]))
     field(page, t("Sex")).select_option(data["sex"])
     field(page, t("ICD-10 code")).fill(data["icd10_code"])
     field(page, t("Diagnosis")).fill(data["diagnosis_text"])
@@ -60,7 +60,7 @@ def test_referring_doctor_sends_a_case_with_a_report_and_finds_it(
     field(page, t("Board or specialty")).select_option(data["specialty"])
     field(page, t("Urgency")).select_option(data["urgency"])
     field(page, t("High-complexity case")).check()
-    field(page, t("Reports, images (PDF, JPEG or PNG)")).set_input_files(report)
+    field(page, t("Reports and images (PDF, JPEG or PNG)")).set_input_files(report)
     # CSRF protection is on for the live server: the form must carry its token to get through.
     expect(
         page.locator("form[enctype='multipart/form-data'] input[name=csrf_token]")

@@ -329,10 +329,10 @@ ILLEGAL = [
     (CaseStatus.CLOSED, "withdraw", "referring", 409, "closed"),
     (CaseStatus.WITHDRAWN, "withdraw", "coordinator", 409, "withdrawn"),
     (CaseStatus.WITHDRAWN, "submit", "referring", 409, "withdrawn"),
-    (CaseStatus.SUBMITTED, "accept", "referring", 403, "cannot"),
-    (CaseStatus.SUBMITTED, "return", "referring", 403, "cannot"),
-    (CaseStatus.DRAFT, "submit", "coordinator", 403, "cannot"),
-    (CaseStatus.RETURNED, "resubmit", "admin", 403, "cannot"),
+    (CaseStatus.SUBMITTED, "accept", "referring", 403, "not allowed"),
+    (CaseStatus.SUBMITTED, "return", "referring", 403, "not allowed"),
+    (CaseStatus.DRAFT, "submit", "coordinator", 403, "not allowed"),
+    (CaseStatus.RETURNED, "resubmit", "admin", 403, "not allowed"),
     (CaseStatus.SUBMITTED, "approve", "coordinator", 409, "Unknown action"),
 ]
 
