@@ -66,6 +66,14 @@ class Config:
     LOGIN_RATE_LIMIT_PER_ACCOUNT = env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute")
 
     PAGE_SIZE = env_int("PAGE_SIZE", 25)
+
+    BASE_URL = env("BASE_URL", "http://127.0.0.1:5000")
+    MAIL_FROM = env("MAIL_FROM", "Comité de tumores <no-reply@telemed.local>")
+    MAIL_DOMAIN = env("MAIL_DOMAIN", "telemed.local")
+    OUTBOX_DIR = env("OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    SCHEDULE_HORIZON_WEEKS = env_int("SCHEDULE_HORIZON_WEEKS", 8)
+    ASSIGN_EVERY_MINUTES = env_int("ASSIGN_EVERY_MINUTES", 5)
+    SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 45)
     LOAD_DEMO_DATA = False
 
     API_TITLE = "telemed API"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from werkzeug.serving import run_simple
 
 from telemed.auth import service as users_service
 from telemed.auth import tokens
@@ -68,6 +69,42 @@ def load_demo() -> None:
     click.echo(f"Demo data loaded: created {summary}.")
 
 
+schedule_cli = AppGroup("schedule", help="Run scheduling work now (the scheduler does it too).")
+
+
+@schedule_cli.command("run")
+def run_scheduling() -> None:
+    """Create sessions, close due agendas, finish ended sessions, assign cases, send email."""
+    from telemed.boards import assignment, sessions
+    from telemed.outbox import service as outbox
+
+    click.echo(f"sessions created: {sessions.generate_sessions()}")
+    click.echo(f"agendas closed: {sessions.close_due_agendas()}")
+    click.echo(f"sessions finished: {sessions.finish_ended_sessions()}")
+    report = assignment.assign_cases()
+    click.echo(f"cases placed: {report.placed}, flagged: {report.flagged}, "
+               f"waiting: {report.unplaced}")  # fmt: skip
+    click.echo(f"emails sent: {outbox.deliver_due()}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--scheduler/--no-scheduler", default=True, help="Run the scheduler embedded.")
+def serve(host: str, port: int, scheduler: bool) -> None:
+    """Development server with one embedded scheduler (no reloader, so it starts once)."""
+    from flask import current_app
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if scheduler:
+        from scheduler import Runner  # telemed imports scheduler only to start it
+
+        Runner(app).start_in_thread()
+    run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(serve)
+    app.cli.add_command(schedule_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

@@ -7,10 +7,13 @@ Everything is synthetic apart from public hospital names and figures (see DOMAIN
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from sqlalchemy import select
 
 from telemed.auth.models import Discipline, Role, User
+from telemed.boards.models import Board, BoardMember, BoardSpecialty, MemberRole, SessionKind
+from telemed.cases.models import Specialty
 from telemed.centres.models import CAPABILITY_FLAGS, Centre, CentreKind
 from telemed.extensions import db
 
@@ -304,5 +307,65 @@ def load_demo_data() -> dict[str, int]:
         db.session.add(user)
         created["users"] += 1
 
+    db.session.flush()
+    created["boards"] = load_demo_boards()
     db.session.commit()
+    return created
+
+
+@dataclass(frozen=True)
+class DemoBoard:
+    name: str
+    kind: SessionKind
+    specialties: tuple[Specialty, ...]
+    rrule: str
+    first_number: int
+    quorum: tuple[Discipline, ...] = ()
+
+
+WEEKLY_THURSDAY_18 = "FREQ=WEEKLY;BYDAY=TH;BYHOUR=18;BYMINUTE=0"
+DEMO_BOARDS: tuple[DemoBoard, ...] = (
+    DemoBoard("Comité de tumores sólidos", SessionKind.CASE_REVIEW,
+              (Specialty.SOLID_TUMOURS, Specialty.CNS_TUMOURS, Specialty.BONE_SOFT_TISSUE,
+               Specialty.PALLIATIVE_CARE),
+              WEEKLY_THURSDAY_18, 160,
+              (Discipline.PAEDIATRIC_ONCOLOGY, Discipline.RADIOLOGY, Discipline.PATHOLOGY)),
+    DemoBoard("Comité de leucemias y linfomas", SessionKind.CASE_REVIEW,
+              (Specialty.LEUKAEMIA_LYMPHOMA,), "FREQ=WEEKLY;BYDAY=TU;BYHOUR=18;BYMINUTE=0", 19,
+              (Discipline.PAEDIATRIC_ONCOLOGY, Discipline.HAEMATOLOGY)),
+    DemoBoard("Comité de trasplante", SessionKind.CASE_REVIEW, (Specialty.TRANSPLANT,),
+              "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;BYHOUR=17;BYMINUTE=0", 1,
+              (Discipline.TRANSPLANT, Discipline.HAEMATOLOGY)),
+    DemoBoard("Capacitación", SessionKind.TRAINING, (),
+              "FREQ=MONTHLY;BYDAY=1FR;BYHOUR=13;BYMINUTE=0", 1),
+    DemoBoard("Conferencias magistrales", SessionKind.KEYNOTE, (),
+              "FREQ=MONTHLY;BYDAY=3FR;BYHOUR=13;BYMINUTE=0", 1),
+)  # fmt: skip
+DEMO_DTSTART = datetime(2026, 1, 1, 0, 0)
+
+
+def load_demo_boards() -> int:
+    """The demo boards, coordinated by the demo coordinator; the specialist sits on all."""
+    existing = set(db.session.scalars(select(Board.name)))
+    coordinator = db.session.scalar(select(User).where(User.email == "coordinador@demo.telemed.mx"))
+    specialist = db.session.scalar(select(User).where(User.email == "especialista@demo.telemed.mx"))
+    created = 0
+    for demo in DEMO_BOARDS:
+        if demo.name in existing:
+            continue
+        board = Board(
+            name=demo.name, kind=demo.kind, coordinator=coordinator,
+            timezone="America/Mexico_City", rrule=demo.rrule, dtstart=DEMO_DTSTART,
+            duration_minutes=90, minutes_per_case=10, cutoff_days_before=2,
+            cutoff_time=time(23, 59),
+            room_url_pattern="https://video.telemed.local/comite-{board}/sesion-{session}",
+            quorum_disciplines=[d.value for d in demo.quorum],
+            next_session_number=demo.first_number, active=True,
+        )  # fmt: skip
+        board.specialties = [BoardSpecialty(specialty=s) for s in demo.specialties]
+        if specialist is not None:
+            board.members = [BoardMember(user=specialist, role=MemberRole.CHAIR,
+                                         discipline=specialist.discipline)]  # fmt: skip
+        db.session.add(board)
+        created += 1
     return created

@@ -2,7 +2,21 @@
 
 from telemed.audit.models import AuditEntry
 from telemed.auth.models import ApiToken, User
+from telemed.boards.models import (
+    AgendaItem,
+    Board,
+    BoardMember,
+    BoardSession,
+    BoardSpecialty,
+    SchedulingFlag,
+)
 from telemed.cases.models import Attachment, Case, CaseEvent
 from telemed.centres.models import Centre
+from telemed.jobs.models import SchedulerLease
+from telemed.outbox.models import OutboxMessage
 
-__all__ = ["ApiToken", "Attachment", "AuditEntry", "Case", "CaseEvent", "Centre", "User"]
+__all__ = [
+    "AgendaItem", "ApiToken", "Attachment", "AuditEntry", "Board", "BoardMember",
+    "BoardSession", "BoardSpecialty", "Case", "CaseEvent", "Centre", "OutboxMessage",
+    "SchedulerLease", "SchedulingFlag", "User",
+]  # fmt: skip

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from telemed.audit.views import bp as audit_bp
     from telemed.auth.admin_views import bp as users_admin_bp
     from telemed.auth.views import bp as auth_bp
+    from telemed.boards.views import bp as boards_bp
     from telemed.cases.views import bp as cases_bp
     from telemed.centres.views import bp as centres_bp
     from telemed.cli import register_cli
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     login.init_app(app)
     for blueprint in (home_bp, auth_bp, users_admin_bp, centres_bp, cases_bp, audit_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(boards_bp)
     api.init_app(app)
     register_api(app)
     errors.init_app(app)

@@ -12,12 +12,12 @@ from telemed.extensions import api, csrf
 
 
 def register_api(app: Flask) -> None:
-    from telemed.api import cases, centres, me
+    from telemed.api import boards, cases, centres, me, sessions
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Personal API token"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for module in (cases, centres, me):
+    for module in (cases, centres, me, boards, sessions):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

@@ -17,7 +17,7 @@ from telemed.auth.schemas import PasswordChangeSchema, UserInputSchema
 from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
 from telemed.core.errors import InputError, NotFound
-from telemed.core.schemas import load_or_raise
+from telemed.core.schemas import MEXICAN_TIMEZONES, load_or_raise
 from telemed.extensions import db
 
 
@@ -143,6 +143,17 @@ def get_user(user_id: int) -> User:
 def set_locale(user: User, locale: str) -> None:
     user.locale = locale
     db.session.commit()
+
+
+def set_timezone(user: User, timezone: str | None) -> None:
+    """The zone pages are shown in; empty means the zone of the user's centre."""
+    zone = (timezone or "").strip() or None
+    if zone is not None and zone not in MEXICAN_TIMEZONES:
+        raise InputError({"timezone": [_("Choose a time zone of Mexico.")]})
+    if user.timezone != zone:
+        user.timezone = zone
+        audit.record(user, "user.timezone", "user", user.id, timezone=zone)
+        db.session.commit()
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -90,6 +90,18 @@ def profile():  # type: ignore[no-untyped-def]
     )
 
 
+@bp.post("/profile/timezone")
+@login_required
+def set_timezone():  # type: ignore[no-untyped-def]
+    try:
+        service.set_timezone(current_user, request.form.get("timezone"))
+    except InputError as err:
+        tokens_ = tokens.active_tokens(current_user)
+        return render_template("auth/profile.html", tokens=tokens_, errors=err.errors), 422
+    flash(_("Time zone saved."), "success")
+    return redirect(url_for("auth.profile"))
+
+
 @bp.post("/tokens")
 @login_required
 def create_token():  # type: ignore[no-untyped-def]

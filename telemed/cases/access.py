@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, false, select
 
 from telemed.auth.models import Role, User
+from telemed.boards.models import BoardMember, BoardSpecialty
 from telemed.cases.models import Case
 from telemed.core.errors import NotFound
 from telemed.extensions import db
@@ -13,14 +14,17 @@ from telemed.extensions import db
 def visible_cases(user: User) -> Select[tuple[Case]]:
     """Cases ``user`` may see: own centre for referring doctors, all for staff.
 
-    Specialists see the cases of the boards they belong to; boards arrive with the
-    scheduling issue, so until then they see none.
+    Specialists see the cases routed to the boards they belong to.
     """
     query = select(Case)
     if user.is_staff:
         return query
     if user.role is Role.REFERRING and user.centre_id is not None:
         return query.where(Case.centre_id == user.centre_id)
+    if user.role is Role.SPECIALIST:
+        boards = select(BoardMember.board_id).where(BoardMember.user_id == user.id)
+        specialties = select(BoardSpecialty.specialty).where(BoardSpecialty.board_id.in_(boards))
+        return query.where(Case.specialty.in_(specialties))
     return query.where(false())
 
 

@@ -12,6 +12,8 @@ STATUS_LABELS = {
     CaseStatus.RETURNED: _l("returned with a question"),
     CaseStatus.RESUBMITTED: _l("resubmitted"),
     CaseStatus.ACCEPTED: _l("accepted"),
+    CaseStatus.SCHEDULED: _l("scheduled"),
+    CaseStatus.DISCUSSED: _l("discussed"),
     CaseStatus.WITHDRAWN: _l("withdrawn"),
     CaseStatus.CLOSED: _l("closed"),
 }
@@ -51,4 +53,7 @@ EVENT_LABELS = {
     "withdraw": _l("Withdrawn"),
     "close": _l("Closed"),
     "attachment_added": _l("File attached"),
+    "scheduled": _l("Placed on a session's agenda"),
+    "unscheduled": _l("Taken off the agenda"),
+    "discussed": _l("Discussed by the board"),
 }

@@ -21,6 +21,8 @@ class CaseStatus(enum.StrEnum):
     RETURNED = "returned"
     RESUBMITTED = "resubmitted"
     ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
+    DISCUSSED = "discussed"
     WITHDRAWN = "withdrawn"
     CLOSED = "closed"
 
@@ -82,6 +84,10 @@ class Case(db.Model):
     clinical_deadline: Mapped[date | None] = mapped_column(Date)
     high_complexity: Mapped[bool] = mapped_column(Boolean, default=False)
     specialty: Mapped[Specialty | None] = mapped_column(enum_column(Specialty), index=True)
+
+    # Scheduling: how many sessions passed it by (precedence), and a coordinator's hold.
+    carry_over: Mapped[int] = mapped_column(Integer, default=0)
+    scheduling_hold: Mapped[bool] = mapped_column(Boolean, default=False)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import filetype
+from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -49,7 +50,11 @@ OPEN_STATUSES = (
     CaseStatus.RETURNED,
     CaseStatus.RESUBMITTED,
     CaseStatus.ACCEPTED,
+    CaseStatus.SCHEDULED,
+    CaseStatus.DISCUSSED,
 )
+# Sent after a lifecycle step, inside its transaction: scheduling frees the case's place.
+case_transitioned = Namespace().signal("case-transitioned")
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,8 @@ ACTIONS: dict[str, Action] = {
                _l("Answer and resubmit")),
         Action("withdraw", OPEN_STATUSES, CaseStatus.WITHDRAWN, True, True, True,
                _l("Withdraw")),
-        Action("close", (CaseStatus.ACCEPTED,), CaseStatus.CLOSED, False, True, False,
+        Action("close", (CaseStatus.ACCEPTED, CaseStatus.DISCUSSED), CaseStatus.CLOSED,
+               False, True, False,
                _l("Close")),
     )
 }  # fmt: skip
@@ -186,6 +192,7 @@ def apply_action(actor: User, case: Case, action: Action, message: str | None) -
     previous = case.status
     case.status = action.target
     add_event(case, actor, action.name, previous, action.target, message)
+    case_transitioned.send(case, actor=actor, previous=previous)
     audit.record(
         actor, f"case.{action.name}", "case", case.id, code=case.code,
         from_status=previous.value, to_status=action.target.value,

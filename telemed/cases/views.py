@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from telemed.boards.service import case_scheduling
 from telemed.cases import service, storage
 from telemed.cases.access import get_visible_case, is_case_centre_doctor
 from telemed.cases.models import Case, CaseStatus
@@ -97,6 +98,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         and case.status in service.EDITABLE_STATUSES,
         can_attach=(is_case_centre_doctor(current_user, case) or current_user.is_staff)
         and case.status in service.OPEN_STATUSES,
+        scheduling=case_scheduling(case.id),
     )
 
 

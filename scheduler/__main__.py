@@ -1,0 +1,28 @@
+"""``python -m scheduler``: the production scheduler process (one active, others standby)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+from config import ConfigError
+from scheduler.runner import Runner
+from telemed import create_app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        app = create_app()
+    except ConfigError as err:
+        raise SystemExit(str(err)) from None
+    runner = Runner(app)
+    signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        runner.stopping.set()
+
+
+if __name__ == "__main__":
+    main()

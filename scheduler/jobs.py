@@ -1,0 +1,63 @@
+"""Thin jobs: each calls one idempotent service inside an app context, and only while
+this process holds the scheduler lease (so a standby never runs a job at the same time)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from telemed.boards import assignment, sessions
+from telemed.jobs import lease
+from telemed.outbox import service as outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    app: Flask | None = None
+    holder: str = ""
+
+
+context = Context()
+
+
+def bind(app: Flask, holder: str) -> None:
+    context.app = app
+    context.holder = holder
+
+
+def run_as_leader(name: str, work: Callable[[], Any]) -> Any:
+    if context.app is None:
+        raise RuntimeError("scheduler.jobs.bind(app, holder) was not called")
+    with context.app.app_context():
+        if not lease.holds(context.holder):
+            log.info("skipping %s: this process is not the active scheduler", name)
+            return None
+        result = work()
+        log.info("%s: %s", name, result)
+        return result
+
+
+def generate_sessions() -> Any:
+    return run_as_leader("generate_sessions", sessions.generate_sessions)
+
+
+def assign_cases() -> Any:
+    return run_as_leader("assign_cases", assignment.assign_cases)
+
+
+def close_agendas() -> Any:
+    return run_as_leader("close_agendas", sessions.close_due_agendas)
+
+
+def finish_sessions() -> Any:
+    return run_as_leader("finish_sessions", sessions.finish_ended_sessions)
+
+
+def deliver_outbox() -> Any:
+    return run_as_leader("deliver_outbox", outbox.deliver_due)

@@ -1,0 +1,77 @@
+"""``/api/v1/boards`` and ``/api/v1/assignments``: the boards, extraordinary sessions and
+the assignment run (which places accepted cases on agendas)."""
+
+from __future__ import annotations
+
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from telemed.api.common import json_body
+from telemed.api.sessions import detail, renamed
+from telemed.boards import assignment
+from telemed.boards import service as board_service
+from telemed.boards import sessions as session_service
+from telemed.boards.api_schemas import (
+    AssignmentReportOutSchema,
+    BoardOutSchema,
+    SessionCreateInputSchema,
+    SessionDetailOutSchema,
+)
+from telemed.core.errors import InputError
+from telemed.core.schemas import load_or_raise
+from telemed.extensions import db
+
+blp = Blueprint(
+    "boards_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Tumour boards, their extraordinary sessions and the assignment run",
+)
+
+
+@blp.route("/boards", methods=["GET"])
+@blp.response(200, BoardOutSchema(many=True))
+@login_required
+def list_boards():  # type: ignore[no-untyped-def]
+    """Every board with its rule, capacity, cut-off, quorum and members."""
+    return board_service.list_boards()
+
+
+@blp.route("/boards/<int:board_id>", methods=["GET"])
+@blp.response(200, BoardOutSchema)
+@login_required
+def get_board(board_id: int):  # type: ignore[no-untyped-def]
+    """One board."""
+    return board_service.get_board(board_id)
+
+
+@blp.route("/boards/<int:board_id>/sessions", methods=["POST"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": SessionCreateInputSchema}}})
+@blp.response(201, SessionDetailOutSchema)
+@login_required
+def create_session(board_id: int):  # type: ignore[no-untyped-def]
+    """Add an extraordinary session at a time on the board's clock (coordinators)."""
+    session_service.require_staff(current_user)
+    board = board_service.get_board(board_id)
+    values = load_or_raise(SessionCreateInputSchema(), json_body())
+    try:
+        session = session_service.create_extraordinary(
+            current_user, board, values["starts_at_local"], topic=values["topic"]
+        )
+    except InputError as err:
+        raise renamed(err, starts_at="starts_at_local") from None
+    if values["speaker"] or values["audience"]:
+        session.speaker = values["speaker"]
+        session.audience = values["audience"]
+        db.session.commit()
+    return detail(session)
+
+
+@blp.route("/assignments", methods=["POST"])
+@blp.response(200, AssignmentReportOutSchema)
+@login_required
+def run_assignment():  # type: ignore[no-untyped-def]
+    """Place every accepted case without a session now, as the scheduler job does
+    (coordinators)."""
+    session_service.require_staff(current_user)
+    return assignment.assign_cases()

@@ -1,0 +1,264 @@
+"""``/api/v1/sessions``: board sessions with their agendas, and coordinators' changes.
+
+Who sees a session: coordinators and administrators all of them, board members those of
+their boards, a referring doctor those with one of their centre's cases on the agenda;
+anyone else gets 404. On an agenda, a case the caller may not see shows only its agenda
+code. Changes (move, cancel, place, remove, reorder) are for coordinators (403 otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+from sqlalchemy import Select, or_, select
+
+from telemed.api.common import json_body, page_envelope
+from telemed.auth.models import Role, User
+from telemed.boards import assignment
+from telemed.boards import service as board_service
+from telemed.boards import sessions as session_service
+from telemed.boards.api_schemas import (
+    AgendaOrderInputSchema,
+    AgendaPlaceInputSchema,
+    SessionDetailOutSchema,
+    SessionListQuerySchema,
+    SessionMoveInputSchema,
+    SessionPageSchema,
+)
+from telemed.boards.labels import SECTION_LABELS
+from telemed.boards.models import BoardMember, BoardSession
+from telemed.cases.access import visible_cases
+from telemed.cases.models import Case
+from telemed.core.clock import local_day_start
+from telemed.core.errors import InputError, NotFound
+from telemed.core.schemas import load_or_raise
+from telemed.extensions import db
+
+blp = Blueprint(
+    "sessions_api",
+    __name__,
+    url_prefix="/api/v1/sessions",
+    description="Board sessions and their agendas",
+)
+
+
+# --- who sees what --------------------------------------------------------------------
+
+
+def visible_sessions(user: User) -> Select[tuple[BoardSession]]:
+    """Sessions ``user`` may see (the query form of ``boards.service.can_view_session``)."""
+    query = select(BoardSession)
+    if user.is_staff:
+        return query
+    member_of = select(BoardMember.board_id).where(BoardMember.user_id == user.id)
+    condition = BoardSession.board_id.in_(member_of)
+    if user.role is Role.REFERRING and user.centre_id is not None:
+        condition = or_(condition, BoardSession.id.in_(board_service.centre_sessions(user)))
+    return query.where(condition)
+
+
+def get_visible_session(user: User, session_id: int) -> BoardSession:
+    """The session, or 404 whether it is missing or hidden from ``user``."""
+    session = db.session.scalar(visible_sessions(user).where(BoardSession.id == session_id))
+    if session is None:
+        raise NotFound("session not found")
+    return session
+
+
+def staff_session(session_id: int) -> BoardSession:
+    """For changes: coordinators only (403), then the session (404)."""
+    session_service.require_staff(current_user)
+    return session_service.get_session(session_id)
+
+
+# --- shaping --------------------------------------------------------------------------
+
+
+@dataclass
+class SessionDetail:
+    """A session as ``SessionDetailOutSchema`` dumps it: its own fields plus the agenda
+    as the caller may see it."""
+
+    session: BoardSession
+    agenda: list[dict[str, Any]]
+    order_of_business: list[dict[str, Any]]
+    order_final: bool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
+def agenda_entries(user: User, session: BoardSession) -> list[dict[str, Any]]:
+    items = session.agenda
+    case_ids = [item.case_id for item in items]
+    shown = (
+        set(
+            db.session.scalars(
+                visible_cases(user).with_only_columns(Case.id).where(Case.id.in_(case_ids))
+            )
+        )
+        if case_ids
+        else set()
+    )
+    entries = []
+    for item in items:
+        visible = item.case_id in shown
+        entries.append({
+            "id": item.id, "position": item.position, "agenda_code": item.agenda_code,
+            "case_id": item.case_id if visible else None,
+            "case_code": item.case.code if visible else None,
+            "urgency": item.case.urgency if visible else None,
+            "pinned": item.pinned, "carried_over": item.carried_over, "outcome": item.outcome,
+        })  # fmt: skip
+    return entries
+
+
+def business(session: BoardSession) -> list[dict[str, Any]]:
+    """The stored order of business, or a preview while the agenda is open; titles in the
+    caller's language."""
+    sections = session.order_of_business
+    if sections is None:
+        sections = session_service.order_of_business(session)
+    return [
+        {
+            "key": section["key"],
+            "title": str(SECTION_LABELS.get(section["key"], section.get("title", ""))),
+            "entries": list(section.get("entries", [])),
+        }
+        for section in sections
+    ]
+
+
+def detail(session: BoardSession) -> SessionDetail:
+    return SessionDetail(
+        session=session,
+        agenda=agenda_entries(current_user, session),
+        order_of_business=business(session),
+        order_final=session.order_of_business is not None,
+    )
+
+
+def renamed(err: InputError, **names: str) -> InputError:
+    """The services name their own fields; the API names the ones the caller sent."""
+    return InputError({names.get(key, key): messages for key, messages in err.errors.items()})
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(parameters=[{"in": "query", "schema": SessionListQuerySchema}])
+@blp.response(200, SessionPageSchema)
+@login_required
+def list_sessions():  # type: ignore[no-untyped-def]
+    """Sessions the caller may see, earliest first; ``from``/``to`` are days in the caller's
+    time zone (inclusive)."""
+    filters = load_or_raise(SessionListQuerySchema(), dict(request.args))
+    query = visible_sessions(current_user)
+    if filters.get("board_id") is not None:
+        query = query.where(BoardSession.board_id == filters["board_id"])
+    if filters.get("status") is not None:
+        query = query.where(BoardSession.status == filters["status"])
+    zone = ZoneInfo(current_user.display_timezone)
+    if filters.get("date_from"):
+        query = query.where(BoardSession.starts_at >= local_day_start(filters["date_from"], zone))
+    if filters.get("date_to"):
+        next_day = filters["date_to"] + timedelta(days=1)
+        query = query.where(BoardSession.starts_at < local_day_start(next_day, zone))
+    pagination = db.paginate(
+        query.order_by(BoardSession.starts_at, BoardSession.id),
+        page=filters["page"],
+        per_page=filters.get("per_page") or current_app.config["PAGE_SIZE"],
+        error_out=False,
+        count=True,
+    )
+    return page_envelope(pagination)
+
+
+@blp.route("/<int:session_id>", methods=["GET"])
+@blp.response(200, SessionDetailOutSchema)
+@login_required
+def get_session(session_id: int):  # type: ignore[no-untyped-def]
+    """One session with its agenda and order of business."""
+    return detail(get_visible_session(current_user, session_id))
+
+
+# --- changes (coordinators) -----------------------------------------------------------
+
+
+@blp.route("/<int:session_id>/move", methods=["POST"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": SessionMoveInputSchema}}})
+@blp.response(200, SessionDetailOutSchema)
+@login_required
+def move(session_id: int):  # type: ignore[no-untyped-def]
+    """Give the session a new time; its cases go back to assignment with precedence."""
+    session = staff_session(session_id)
+    values = load_or_raise(SessionMoveInputSchema(), json_body())
+    try:
+        session = session_service.move_session(current_user, session, values["starts_at_local"])
+    except InputError as err:
+        raise renamed(err, starts_at="starts_at_local") from None
+    return detail(session)
+
+
+@blp.route("/<int:session_id>/cancel", methods=["POST"])
+@blp.response(200, SessionDetailOutSchema)
+@login_required
+def cancel(session_id: int):  # type: ignore[no-untyped-def]
+    """Cancel the session; its cases go back to assignment with precedence."""
+    session = staff_session(session_id)
+    return detail(session_service.cancel_session(current_user, session))
+
+
+@blp.route("/<int:session_id>/agenda", methods=["POST"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": AgendaPlaceInputSchema}}})
+@blp.response(201, SessionDetailOutSchema)
+@login_required
+def place(session_id: int):  # type: ignore[no-untyped-def]
+    """Place an accepted case on the agenda by hand (pinned; moves it from another one)."""
+    session = staff_session(session_id)
+    values = load_or_raise(AgendaPlaceInputSchema(), json_body())
+    case = db.session.get(Case, values["case_id"])
+    if case is None:
+        raise InputError({"case_id": [_("There is no case with this number.")]})
+    try:
+        assignment.place_by_hand(current_user, case, session)
+    except InputError as err:
+        raise renamed(err, session_id="case_id") from None
+    return detail(session)
+
+
+@blp.route("/<int:session_id>/agenda/<int:item_id>", methods=["DELETE"])
+@blp.response(200, SessionDetailOutSchema)
+@login_required
+def remove(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
+    """Take a case off the agenda; it waits on hold until a coordinator places or
+    releases it."""
+    session = staff_session(session_id)
+    item = assignment.get_item(item_id)
+    if item.session_id != session.id:
+        raise NotFound("agenda entry not found")
+    assignment.remove_by_hand(current_user, item)
+    return detail(session)
+
+
+@blp.route("/<int:session_id>/agenda/order", methods=["POST"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": AgendaOrderInputSchema}}})
+@blp.response(200, SessionDetailOutSchema)
+@login_required
+def reorder(session_id: int):  # type: ignore[no-untyped-def]
+    """Set the order of business: every pending entry once, first to last."""
+    session = staff_session(session_id)
+    values = load_or_raise(AgendaOrderInputSchema(), json_body())
+    try:
+        assignment.reorder(current_user, session, values["item_ids"])
+    except InputError as err:
+        raise renamed(err, order="item_ids") from None
+    return detail(session)

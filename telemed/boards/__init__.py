@@ -1,0 +1,1 @@
+"""Tumour boards, their sessions and agendas, and the assignment of cases to sessions."""

@@ -1,0 +1,151 @@
+"""Board input shapes: the board form, membership, and session times typed by coordinators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
+
+from telemed.auth.models import Discipline
+from telemed.boards.models import MemberRole, SessionKind
+from telemed.cases.models import Specialty
+from telemed.core.schemas import MEXICAN_TIMEZONES, InputSchema
+
+# Rules that repeat by the hour, minute or second would flood the calendar with sessions.
+ALLOWED_FREQUENCIES = (YEARLY, MONTHLY, WEEKLY, DAILY)
+TIME_MESSAGE = _l("Enter a time (HH:MM).")
+
+
+def time_field(**kwargs: Any) -> fields.Time:
+    field = fields.Time(**kwargs)
+    field.error_messages = {**field.error_messages, "invalid": TIME_MESSAGE}
+    return field
+
+
+def minutes(low: int, high: int, **kwargs: Any) -> fields.Integer:
+    message = _l("Enter a number from %(low)d to %(high)d.", low=low, high=high)
+    return fields.Integer(validate=validate.Range(low, high, error=message), **kwargs)
+
+
+def choice_list(values: list[str]) -> fields.List:
+    """Several checkboxes with the same name; unknown values are refused as a whole."""
+    return fields.List(
+        fields.String(),
+        load_default=list,
+        validate=validate.ContainsOnly(values, error=_l("Choose among the options.")),
+    )
+
+
+def parse_rrule(text: str, dtstart: datetime) -> rrule:
+    """The recurrence as dateutil reads it, or ``ValueError`` with a reason for people."""
+    if "\n" in text or "DTSTART" in text.upper():
+        raise ValueError("one RRULE line without DTSTART")
+    rule = rrulestr(text, dtstart=dtstart)
+    if not isinstance(rule, rrule):
+        raise ValueError("a single rule")
+    if rule._freq not in ALLOWED_FREQUENCIES:  # dateutil keeps it private
+        raise ValueError("frequency")
+    return rule
+
+
+class BoardInputSchema(InputSchema):
+    """The board form (and the API): timing changes apply to sessions generated later."""
+
+    name = fields.String(required=True, validate=validate.Length(3, 120))
+    kind = fields.Enum(SessionKind, by_value=True, required=True)
+    specialties = choice_list([s.value for s in Specialty])
+    coordinator_id = fields.Integer(allow_none=True, load_default=None)
+    timezone = fields.String(
+        required=True,
+        validate=validate.OneOf(MEXICAN_TIMEZONES, error=_l("Choose a time zone of Mexico.")),
+    )
+    rrule = fields.String(required=True, validate=validate.Length(max=300))
+    start_date = fields.Date(required=True)
+    start_time = time_field(required=True)
+    duration_minutes = minutes(10, 600, required=True)
+    minutes_per_case = minutes(1, 600, required=True)
+    cutoff_days_before = minutes(0, 30, required=True)
+    cutoff_time = time_field(required=True)
+    room_url_pattern = fields.String(required=True, validate=validate.Length(max=300))
+    quorum_disciplines = choice_list([d.value for d in Discipline])
+    active = fields.Boolean(load_default=True)
+
+    @validates("room_url_pattern")
+    def check_room(self, value: str, **_: Any) -> None:
+        if not value.startswith(("https://", "http://")):
+            raise ValidationError(_l("Start the link with https://."))
+        if "{session}" not in value:
+            raise ValidationError(_l('The pattern must contain "{session}".'))
+        try:
+            value.format(board=1, session=1)
+        except (KeyError, IndexError, ValueError):
+            raise ValidationError(
+                _l('Only "{session}" and "{board}" may appear between braces.')
+            ) from None
+
+    @validates_schema
+    def check_rule(self, data: dict[str, Any], **_: Any) -> None:
+        if "rrule" not in data:
+            return
+        start = datetime.combine(
+            data.get("start_date") or datetime(2026, 1, 1).date(),
+            data.get("start_time") or datetime.min.time(),
+        )
+        try:
+            parse_rrule(data["rrule"], start)
+        except (ValueError, TypeError):
+            raise ValidationError(
+                _l("Not a valid recurrence rule; for example FREQ=WEEKLY;BYDAY=TH."), "rrule"
+            ) from None
+
+    @validates_schema
+    def check_capacity(self, data: dict[str, Any], **_: Any) -> None:
+        per_case, duration = data.get("minutes_per_case"), data.get("duration_minutes")
+        if per_case and duration and per_case > duration:
+            raise ValidationError(
+                _l("A case cannot take longer than the session."), "minutes_per_case"
+            )
+
+    @validates_schema
+    def check_specialties(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("specialties") and data.get("kind") not in (None, SessionKind.CASE_REVIEW):
+            raise ValidationError(_l("Only case-review boards receive cases."), "specialties")
+
+    @post_load
+    def shape(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["rrule"] = data["rrule"].strip()
+        data["dtstart"] = datetime.combine(data.pop("start_date"), data.pop("start_time"))
+        data["specialties"] = [Specialty(s) for s in dict.fromkeys(data["specialties"])]
+        data["quorum_disciplines"] = list(dict.fromkeys(data["quorum_disciplines"]))
+        return data
+
+
+class MemberInputSchema(InputSchema):
+    user_id = fields.Integer(required=True)
+    role = fields.Enum(MemberRole, by_value=True, load_default=MemberRole.MEMBER)
+    discipline = fields.Enum(Discipline, by_value=True, allow_none=True, load_default=None)
+
+
+class MemberRoleSchema(InputSchema):
+    role = fields.Enum(MemberRole, by_value=True, required=True)
+
+
+class LocalStartSchema(InputSchema):
+    """A new or moved session: a date and time on the board's own clock."""
+
+    start_date = fields.Date(required=True)
+    start_time = time_field(required=True)
+
+    @post_load
+    def combine(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["local_start"] = datetime.combine(data.pop("start_date"), data.pop("start_time"))
+        return data
+
+
+class ExtraordinaryInputSchema(LocalStartSchema):
+    topic = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300))
+    speaker = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    audience = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))

@@ -1,0 +1,399 @@
+"""Board operations: coordinators create and edit boards and their membership.
+
+Also the read helpers the board pages need (which sessions a user may see, the cases a
+coordinator may place) and thin wrappers that parse session times typed in forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dateutil.rrule import rrulestr
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from telemed.audit import service as audit
+from telemed.auth.models import Role, User
+from telemed.boards import sessions as session_service
+from telemed.boards.assignment import pending_item
+from telemed.boards.models import (
+    AgendaItem,
+    Board,
+    BoardMember,
+    BoardSession,
+    BoardSpecialty,
+    ItemOutcome,
+    SessionKind,
+)
+from telemed.boards.schemas import (
+    BoardInputSchema,
+    ExtraordinaryInputSchema,
+    LocalStartSchema,
+    MemberInputSchema,
+    MemberRoleSchema,
+)
+from telemed.cases.models import Case, CaseStatus
+from telemed.core.clock import now_utc
+from telemed.core.errors import Forbidden, InputError, NotFound
+from telemed.core.schemas import load_or_raise
+from telemed.extensions import db
+
+# Columns the board form sets directly (specialties are synchronised separately).
+BOARD_FIELDS = (
+    "name", "kind", "coordinator_id", "timezone", "rrule", "dtstart", "duration_minutes",
+    "minutes_per_case", "cutoff_days_before", "cutoff_time", "room_url_pattern",
+    "quorum_disciplines", "active",
+)  # fmt: skip
+# Agenda entries that make a session "the session of my case" for a referring doctor.
+KEPT_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED, ItemOutcome.NOT_DISCUSSED)
+PAST_PER_PAGE = 10
+
+
+def require_staff(actor: User) -> None:
+    if not actor.is_staff:
+        raise Forbidden(_("Only coordinators can manage boards."))
+
+
+# --- boards ---------------------------------------------------------------------------
+
+
+def list_boards() -> list[Board]:
+    return list(db.session.scalars(select(Board).order_by(Board.active.desc(), Board.name)))
+
+
+def get_board(board_id: int) -> Board:
+    board = db.session.get(Board, board_id)
+    if board is None:
+        raise NotFound("board not found")
+    return board
+
+
+def coordinators() -> list[User]:
+    """People who may coordinate a board."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.COORDINATOR, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def save_board(actor: User, data: dict[str, Any], board: Board | None = None) -> Board:
+    """Create (``board=None``) or update a board; new timing applies to sessions made later."""
+    require_staff(actor)
+    values = load_or_raise(BoardInputSchema(), data)
+    errors: dict[str, list[str]] = {}
+    clash = db.session.scalar(select(Board).where(Board.name == values["name"]))
+    if clash is not None and clash is not board:
+        errors["name"] = [_("Another board already has this name.")]
+    coordinator_id = values["coordinator_id"]
+    if coordinator_id is not None and coordinator_id not in {u.id for u in coordinators()}:
+        errors["coordinator_id"] = [_("Choose one of the coordinators.")]
+    taken = db.session.execute(
+        select(BoardSpecialty.specialty, Board.name)
+        .join(Board, Board.id == BoardSpecialty.board_id)
+        .where(BoardSpecialty.specialty.in_(values["specialties"]))
+        .where(BoardSpecialty.board_id != (board.id if board is not None else -1))
+    ).all()
+    if taken:
+        errors["specialties"] = [
+            _("%(specialty)s already goes to %(board)s.", specialty=str(specialty_label(s)),
+              board=name)
+            for s, name in taken
+        ]  # fmt: skip
+    if errors:
+        raise InputError(errors)
+
+    creating = board is None
+    if board is None:
+        board = Board(next_session_number=1)
+        db.session.add(board)
+    changed = [name for name in BOARD_FIELDS if getattr(board, name, None) != values[name]]
+    for name in BOARD_FIELDS:
+        setattr(board, name, values[name])
+    wanted = values["specialties"]
+    if set(board.specialty_values) != set(wanted):
+        changed.append("specialties")
+    board.specialties = [link for link in board.specialties if link.specialty in wanted]
+    kept = set(board.specialty_values)
+    board.specialties += [BoardSpecialty(specialty=s) for s in wanted if s not in kept]
+    try:
+        db.session.flush()
+    except IntegrityError:  # another coordinator saved the same name or specialty meanwhile
+        db.session.rollback()
+        raise InputError({"name": [_("Another board changed meanwhile; try again.")]}) from None
+    audit.record(
+        actor, "board.create" if creating else "board.update", "board", board.id,
+        name=board.name, changed=changed,
+    )  # fmt: skip
+    db.session.commit()
+    return board
+
+
+def form_values(board: Board) -> dict[str, Any]:
+    """The board as the form shows it."""
+    return {
+        "name": board.name,
+        "kind": board.kind.value,
+        "specialties": [s.value for s in board.specialty_values],
+        "coordinator_id": board.coordinator_id or "",
+        "timezone": board.timezone,
+        "rrule": board.rrule,
+        "start_date": board.dtstart.date().isoformat(),
+        "start_time": board.dtstart.strftime("%H:%M"),
+        "duration_minutes": board.duration_minutes,
+        "minutes_per_case": board.minutes_per_case,
+        "cutoff_days_before": board.cutoff_days_before,
+        "cutoff_time": board.cutoff_time.strftime("%H:%M"),
+        "room_url_pattern": board.room_url_pattern,
+        "quorum_disciplines": list(board.quorum_disciplines or []),
+        "active": board.active,
+    }
+
+
+def usual_start(board: Board) -> str:
+    """The board's usual local start ("HH:MM"): the rule's, since BYHOUR may override dtstart."""
+    try:
+        return rrulestr(board.rrule, dtstart=board.dtstart)[0].strftime("%H:%M")
+    except (ValueError, TypeError, IndexError):
+        return board.dtstart.strftime("%H:%M")
+
+
+def specialty_label(specialty: Any) -> Any:
+    from telemed.cases.labels import SPECIALTY_LABELS
+
+    return SPECIALTY_LABELS.get(specialty, specialty)
+
+
+# --- membership -----------------------------------------------------------------------
+
+
+def member_candidates(board: Board) -> list[User]:
+    """Active people not yet on the board."""
+    present = select(BoardMember.user_id).where(BoardMember.board_id == board.id)
+    return list(
+        db.session.scalars(
+            select(User).where(User.active.is_(True), User.id.not_in(present)).order_by(User.name)
+        )
+    )
+
+
+def get_member(board: Board, member_id: int) -> BoardMember:
+    member = db.session.get(BoardMember, member_id)
+    if member is None or member.board_id != board.id:
+        raise NotFound("member not found")
+    return member
+
+
+def add_member(actor: User, board: Board, data: dict[str, Any]) -> BoardMember:
+    """Put a person on the board; the discipline defaults to the person's own."""
+    require_staff(actor)
+    values = load_or_raise(MemberInputSchema(), data)
+    user = db.session.get(User, values["user_id"])
+    if user is None or not user.active:
+        raise InputError({"user_id": [_("Choose an active user.")]})
+    if any(m.user_id == user.id for m in board.members):
+        raise InputError({"user_id": [_("This person is already a member.")]})
+    member = BoardMember(
+        board_id=board.id,
+        user_id=user.id,
+        role=values["role"],
+        discipline=values["discipline"] or user.discipline,
+    )
+    db.session.add(member)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise InputError({"user_id": [_("This person is already a member.")]}) from None
+    audit.record(actor, "board.member_add", "board", board.id, user_id=user.id,
+                 role=member.role.value)  # fmt: skip
+    db.session.commit()
+    return member
+
+
+def change_member_role(actor: User, member: BoardMember, data: dict[str, Any]) -> BoardMember:
+    require_staff(actor)
+    values = load_or_raise(MemberRoleSchema(), data)
+    if member.role is not values["role"]:
+        audit.record(actor, "board.member_role", "board", member.board_id, user_id=member.user_id,
+                     before=member.role.value, after=values["role"].value)  # fmt: skip
+        member.role = values["role"]
+        db.session.commit()
+    return member
+
+
+def remove_member(actor: User, member: BoardMember) -> None:
+    require_staff(actor)
+    audit.record(actor, "board.member_remove", "board", member.board_id, user_id=member.user_id)
+    db.session.delete(member)
+    db.session.commit()
+
+
+def is_member(user: User, board_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            select(exists().where(BoardMember.board_id == board_id, BoardMember.user_id == user.id))
+        )
+    )
+
+
+# --- who sees which session -----------------------------------------------------------
+
+
+def centre_sessions(user: User) -> Any:
+    """Ids of sessions with a case of the user's centre on their agenda (a subquery)."""
+    return (
+        select(AgendaItem.session_id)
+        .join(Case, Case.id == AgendaItem.case_id)
+        .where(Case.centre_id == user.centre_id, AgendaItem.outcome.in_(KEPT_OUTCOMES))
+    )
+
+
+def can_view_session(user: User, session: BoardSession) -> bool:
+    """Staff, board members, and referring doctors with a case on the agenda."""
+    if user.is_staff or is_member(user, session.board_id):
+        return True
+    if user.role is Role.REFERRING and user.centre_id is not None:
+        query = centre_sessions(user).where(AgendaItem.session_id == session.id)
+        return db.session.scalar(select(exists(query))) or False
+    return False
+
+
+def visible_session_ids(user: User, board: Board) -> set[int] | None:
+    """``None`` when the user sees every session of the board, else the ids they see."""
+    if user.is_staff or is_member(user, board.id):
+        return None
+    if user.role is Role.REFERRING and user.centre_id is not None:
+        query = centre_sessions(user).join(BoardSession).where(BoardSession.board_id == board.id)
+        return set(db.session.scalars(query))
+    return set()
+
+
+def upcoming_sessions(board: Board, limit: int = 30) -> list[BoardSession]:
+    return list(
+        db.session.scalars(
+            select(BoardSession)
+            .where(BoardSession.board_id == board.id, BoardSession.ends_at > now_utc())
+            .order_by(BoardSession.starts_at, BoardSession.id)
+            .limit(limit)
+        )
+    )
+
+
+def past_sessions(board: Board, page: int) -> Any:
+    query = (
+        select(BoardSession)
+        .where(BoardSession.board_id == board.id, BoardSession.ends_at <= now_utc())
+        .order_by(BoardSession.starts_at.desc(), BoardSession.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=PAST_PER_PAGE, error_out=False)
+
+
+# --- session times typed in forms -----------------------------------------------------
+
+
+def with_start_field(err: InputError) -> InputError:
+    """The sessions service speaks of ``starts_at``; the forms ask for a date and a time."""
+    errors = dict(err.errors)
+    if "starts_at" in errors:
+        errors["start_date"] = errors.pop("starts_at")
+    return InputError(errors)
+
+
+def schedule_extraordinary(actor: User, board: Board, data: dict[str, Any]) -> BoardSession:
+    """An extra session at a local time of the board's zone, with its topic if any."""
+    require_staff(actor)
+    values = load_or_raise(ExtraordinaryInputSchema(), data)
+    try:
+        return session_service.create_extraordinary(
+            actor, board, values["local_start"], topic=values["topic"],
+            speaker=values["speaker"], audience=values["audience"],
+        )  # fmt: skip
+    except InputError as err:
+        raise with_start_field(err) from None
+
+
+def reschedule(actor: User, session: BoardSession, data: dict[str, Any]) -> BoardSession:
+    require_staff(actor)
+    values = load_or_raise(LocalStartSchema(), data)
+    try:
+        return session_service.move_session(actor, session, values["local_start"])
+    except InputError as err:
+        raise with_start_field(err) from None
+
+
+# --- cases waiting for a place --------------------------------------------------------
+
+
+def placeable_cases(board: Board, limit: int = 200) -> list[Case]:
+    """Accepted cases of the board without a place (held ones first) for a hand placement."""
+    if board.kind is not SessionKind.CASE_REVIEW:
+        return []
+    return list(
+        db.session.scalars(
+            select(Case)
+            .join(BoardSpecialty, BoardSpecialty.specialty == Case.specialty)
+            .where(BoardSpecialty.board_id == board.id, Case.status == CaseStatus.ACCEPTED)
+            .order_by(Case.scheduling_hold.desc(), Case.submitted_at, Case.id)
+            .limit(limit)
+        )
+    )
+
+
+def held_cases() -> list[Case]:
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(Case.scheduling_hold.is_(True), Case.status == CaseStatus.ACCEPTED)
+            .order_by(Case.id)
+        )
+    )
+
+
+def unplaced_counts() -> list[tuple[Board, int]]:
+    """Accepted cases still waiting for a session (not held), per case-review board."""
+    rows = db.session.execute(
+        select(Board, func.count(Case.id))
+        .select_from(Board)
+        .outerjoin(BoardSpecialty, BoardSpecialty.board_id == Board.id)
+        .outerjoin(
+            Case,
+            and_(
+                Case.specialty == BoardSpecialty.specialty,
+                Case.status == CaseStatus.ACCEPTED,
+                Case.scheduling_hold.is_(False),
+            ),
+        )
+        .where(Board.kind == SessionKind.CASE_REVIEW)
+        .group_by(Board.id)
+        .order_by(Board.name)
+    ).all()
+    return [(board, count) for board, count in rows]
+
+
+@dataclass
+class CaseScheduling:
+    """Where a case stands on the boards' agendas, for its page."""
+
+    pending: AgendaItem | None
+    history: list[AgendaItem] = field(default_factory=list)
+
+    @staticmethod
+    def outcome_label(item: AgendaItem) -> Any:
+        from telemed.boards.labels import OUTCOME_LABELS
+
+        return OUTCOME_LABELS.get(item.outcome, item.outcome.value)
+
+
+def case_scheduling(case_id: int, limit: int = 10) -> CaseScheduling:
+    history = db.session.scalars(
+        select(AgendaItem)
+        .where(AgendaItem.case_id == case_id, AgendaItem.outcome != ItemOutcome.PENDING)
+        .order_by(AgendaItem.id.desc())
+        .limit(limit)
+    )
+    return CaseScheduling(pending=pending_item(case_id), history=list(history))

@@ -1,0 +1,1 @@
+"""Background-work primitives the web app owns: the scheduler's leadership lease."""

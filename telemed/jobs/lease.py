@@ -1,0 +1,67 @@
+"""Acquire, renew and release the scheduler lease with single conditional statements.
+
+A holder must renew before ``expires_at``; a standby takes over once it has expired, so a
+dead scheduler is replaced within one lease period. Works the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from telemed.core.clock import now_utc
+from telemed.extensions import db
+from telemed.jobs.models import SchedulerLease
+
+LEASE_NAME = "scheduler"
+
+
+def try_acquire(holder: str, ttl: timedelta, name: str = LEASE_NAME) -> bool:
+    """Take or renew the lease; True when ``holder`` has it for ``ttl`` from now."""
+    now = now_utc()
+    result = db.session.execute(
+        update(SchedulerLease)
+        .where(
+            SchedulerLease.name == name,
+            or_(SchedulerLease.holder == holder, SchedulerLease.expires_at <= now),
+        )
+        .values(holder=holder, expires_at=now + ttl)
+    )
+    if result.rowcount == 1:
+        db.session.commit()
+        return True
+    db.session.rollback()
+    if db.session.get(SchedulerLease, name) is not None:
+        return False
+    try:
+        db.session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
+        db.session.commit()
+    except IntegrityError:  # another process created it first
+        db.session.rollback()
+        return False
+    return True
+
+
+def holds(holder: str, name: str = LEASE_NAME) -> bool:
+    now = now_utc()
+    return (
+        db.session.scalar(
+            select(SchedulerLease.name).where(
+                SchedulerLease.name == name,
+                SchedulerLease.holder == holder,
+                SchedulerLease.expires_at > now,
+            )
+        )
+        is not None
+    )
+
+
+def release(holder: str, name: str = LEASE_NAME) -> None:
+    db.session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+        .values(expires_at=now_utc())
+    )
+    db.session.commit()

@@ -1,0 +1,142 @@
+"""Queue emails in the caller's transaction; deliver due ones with retries and back-off.
+
+Each message is claimed with a conditional UPDATE before it is sent, so two delivery
+runs at the same moment never send it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from telemed.auth.models import User
+from telemed.core.clock import now_utc
+from telemed.extensions import db
+from telemed.outbox.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+CLAIM_FOR = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Email:
+    to_address: str
+    subject: str
+    body_text: str
+    message_id: str
+
+
+class Transport(Protocol):
+    def send(self, email: Email) -> None: ...
+
+
+def enqueue(dedupe_key: str, kind: str, user: User, subject: str, body_text: str) -> None:
+    """Add a message to the current transaction unless the same key was queued before."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage).values(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        to_user_id=user.id,
+        to_address=user.email,
+        subject=subject,
+        body_text=body_text,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now_utc(),
+        created_at=now_utc(),
+    )
+    db.session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+
+def user_locale(user: User) -> str:
+    return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def in_language_of(user: User):  # type: ignore[no-untyped-def]
+    """Render a message in the recipient's language."""
+    return force_locale(user_locale(user))
+
+
+def deliver_due(transport: Transport | None = None, limit: int = 200) -> int:
+    """Send messages that are due; returns how many were sent in this run."""
+    transport = transport or current_transport()
+    now = now_utc()
+    due = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            or_(
+                (OutboxMessage.status == OutboxStatus.PENDING)
+                & (OutboxMessage.next_attempt_at <= now),
+                (OutboxMessage.status == OutboxStatus.SENDING)
+                & (OutboxMessage.claimed_until < now),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    sent = 0
+    for message_id in due:
+        if claim(message_id, now):
+            sent += send_claimed(message_id, transport)
+    return sent
+
+
+def claim(message_id: int, now) -> bool:  # type: ignore[no-untyped-def]
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            or_(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                (OutboxMessage.status == OutboxStatus.SENDING)
+                & (OutboxMessage.claimed_until < now),
+            ),
+        )
+        .values(status=OutboxStatus.SENDING, claimed_until=now + CLAIM_FOR)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def send_claimed(message_id: int, transport: Transport) -> int:
+    message = db.session.get(OutboxMessage, message_id)
+    assert message is not None
+    email = Email(
+        to_address=message.to_address,
+        subject=message.subject,
+        body_text=message.body_text,
+        message_id=f"<outbox-{message.id}@{current_app.config['MAIL_DOMAIN']}>",
+    )
+    try:
+        transport.send(email)
+    except Exception as err:  # any transport failure is retried later
+        message.attempts += 1
+        message.last_error = f"{type(err).__name__}: {err}"[:1000]
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = OutboxStatus.FAILED
+        else:
+            message.status = OutboxStatus.PENDING
+            message.next_attempt_at = now_utc() + timedelta(minutes=2**message.attempts)
+        db.session.commit()
+        log.warning("outbox message %s failed (attempt %s)", message.id, message.attempts)
+        return 0
+    message.status = OutboxStatus.SENT
+    message.attempts += 1
+    message.sent_at = now_utc()
+    db.session.commit()
+    return 1
+
+
+def current_transport() -> Transport:
+    from telemed.outbox.transports import FileTransport
+
+    return FileTransport(current_app.config["OUTBOX_DIR"], current_app.config["MAIL_FROM"])

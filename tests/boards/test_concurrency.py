@@ -1,0 +1,222 @@
+"""Several workers and a coordinator at the same moment never put a case on two agendas
+or a session over its capacity.
+
+Each thread has its own application context, so its own database session and connection.
+On PostgreSQL this uses the test database (``TELEMED_TEST_DATABASE_URL``). The default
+SQLite test database is in memory, which SQLAlchemy serves from one shared connection: threads
+would interleave their statements inside one transaction, which proves nothing, so the SQLite
+variant uses a database file of its own (WAL, busy timeout), as a real deployment would.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from telemed import create_app
+from telemed.auth.models import Role, User
+from telemed.boards.assignment import AssignmentReport, assign_cases, place_by_hand
+from telemed.boards.models import (
+    AgendaItem,
+    Board,
+    BoardSession,
+    BoardSpecialty,
+    ItemOutcome,
+    SessionKind,
+)
+from telemed.boards.sessions import generate_sessions
+from telemed.cases import service as case_service
+from telemed.cases.models import Case, CaseEvent, CaseStatus, Specialty
+from telemed.core.errors import InvalidTransition
+from telemed.extensions import db
+from telemed.jobs import lease
+from tests.boards.conftest import check_agenda_invariants, sessions_of
+from tests.conftest import case_payload
+
+ROUNDS = 4
+PER_ROUND = 12
+
+
+@pytest.fixture(params=["postgresql", "sqlite-file"])
+def shared_app(request: pytest.FixtureRequest, app: Flask, tmp_path: Path) -> Iterator[Flask]:
+    """An app whose threads really use separate connections to one database."""
+    if request.param == "postgresql":
+        if not os.environ.get("TELEMED_TEST_DATABASE_URL"):
+            pytest.skip("set TELEMED_TEST_DATABASE_URL to run the PostgreSQL variant")
+        yield app
+        return
+    if os.environ.get("TELEMED_TEST_DATABASE_URL"):
+        pytest.skip("the SQLite variant runs in the SQLite test run")
+    other = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+            "CLOCK": app.extensions["telemed.clock"],
+        },
+    )
+    with other.app_context():
+        db.create_all()
+        yield other
+        db.session.remove()
+        db.engine.dispose()
+
+
+def together(app: Flask, *work: Callable[[threading.Barrier], Any]) -> list[Any]:
+    """Run each callable in its own thread and app context; they meet at a barrier first.
+
+    Returns each result, or the exception it raised.
+    """
+    barrier = threading.Barrier(len(work), timeout=30)
+    results: list[Any] = [None] * len(work)
+
+    def run(index: int, job: Callable[[threading.Barrier], Any]) -> None:
+        with app.app_context():
+            try:
+                results[index] = job(barrier)
+            except Exception as err:  # reported to the test, never lost in the thread
+                db.session.rollback()
+                results[index] = err
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(work)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def assign(barrier: threading.Barrier) -> AssignmentReport:
+    barrier.wait()
+    return assign_cases()
+
+
+def hand(coordinator_id: int, case_id: int, session_id: int) -> Callable[[threading.Barrier], Any]:
+    def job(barrier: threading.Barrier) -> Any:
+        actor = db.session.get(User, coordinator_id)
+        case = db.session.get(Case, case_id)
+        session = db.session.get(BoardSession, session_id)
+        barrier.wait()
+        try:
+            return place_by_hand(actor, case, session).session_id
+        except InvalidTransition as err:  # full, or placed meanwhile: a fair answer
+            return err
+
+    return job
+
+
+def setup_board(make_user: Callable[..., User], make_centre: Callable[..., Any]) -> dict:
+    centre = make_centre(timezone="America/Tijuana")
+    doctor = make_user(Role.REFERRING, centre_id=centre.id)
+    coordinator = make_user(Role.COORDINATOR)
+    board = Board(
+        name="Comité de tumores sólidos", kind=SessionKind.CASE_REVIEW, coordinator=coordinator,
+        timezone="America/Mexico_City", rrule="FREQ=WEEKLY;BYDAY=TH;BYHOUR=18;BYMINUTE=0",
+        dtstart=datetime(2026, 1, 1, 18, 0), duration_minutes=90, minutes_per_case=10,
+        cutoff_days_before=2, cutoff_time=time(23, 59),
+        room_url_pattern="https://video.telemed.local/{board}/{session}", quorum_disciplines=[],
+        next_session_number=1, active=True,
+        specialties=[BoardSpecialty(specialty=Specialty.SOLID_TUMOURS)],
+    )  # fmt: skip
+    db.session.add(board)
+    db.session.commit()
+    generate_sessions()
+    return {"doctor": doctor, "coordinator": coordinator, "board": board}
+
+
+def accept_new(doctor: User, coordinator: User, count: int) -> list[int]:
+    ids = []
+    for _ in range(count):
+        case = case_service.create_case(
+            doctor, case_payload(specialty="solid_tumours", urgency="routine"), submit=True
+        )
+        case_service.transition(coordinator, case, "accept")
+        ids.append(case.id)
+    return ids
+
+
+def test_two_assignment_runs_and_a_hand_placement_at_once(shared_app, make_user, make_centre):
+    with shared_app.app_context():
+        people = setup_board(make_user, make_centre)
+        coordinator, board = people["coordinator"], people["board"]
+        all_ids: list[int] = []
+        for _round in range(ROUNDS):
+            ids = accept_new(people["doctor"], coordinator, PER_ROUND)
+            all_ids += ids
+            target = next(s for s in sessions_of(board) if s.room_free)
+            results = together(shared_app, assign, assign, hand(coordinator.id, ids[-1], target.id))
+            for result in results[:2]:
+                assert isinstance(result, AssignmentReport), result
+            assert results[2] == target.id or isinstance(results[2], InvalidTransition)
+
+            check_agenda_invariants()
+            placed = db.session.scalar(
+                select(func.count(AgendaItem.id)).where(
+                    AgendaItem.case_id.in_(all_ids), AgendaItem.outcome == ItemOutcome.PENDING
+                )
+            )
+            assert placed == len(all_ids)  # none lost
+            statuses = set(db.session.scalars(select(Case.status).where(Case.id.in_(all_ids))))
+            assert statuses == {CaseStatus.SCHEDULED}
+        # Every case was scheduled once by assignment, or by hand (possibly after it).
+        scheduled_events = dict(
+            db.session.execute(
+                select(CaseEvent.case_id, func.count())
+                .where(CaseEvent.kind == "scheduled")
+                .group_by(CaseEvent.case_id)
+            ).all()
+        )
+        assert all(1 <= scheduled_events[i] <= 2 for i in all_ids)
+        assert sum(scheduled_events.values()) <= len(all_ids) + ROUNDS
+
+
+def test_two_session_generators_at_once_number_each_session_once(
+    shared_app, make_user, make_centre
+):
+    with shared_app.app_context():
+        people = setup_board(make_user, make_centre)
+        board = people["board"]
+        clock = shared_app.extensions["telemed.clock"]
+        clock.advance(timedelta(weeks=3))
+
+        def generate(barrier: threading.Barrier) -> int:
+            barrier.wait()
+            return generate_sessions()
+
+        results = together(shared_app, generate, generate)
+        assert all(isinstance(r, int) for r in results) and sum(results) == 3, results
+        db.session.expire_all()
+        sessions = sessions_of(board)
+        assert [s.number for s in sessions] == list(range(1, 12))
+        assert len({s.occurrence_key for s in sessions}) == 11
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_only_one_scheduler_takes_the_lease(shared_app, existing):
+    with shared_app.app_context():
+        ttl = timedelta(seconds=45)
+        if existing:  # an expired lease row from a scheduler that died
+            assert lease.try_acquire("dead", ttl)
+            shared_app.extensions["telemed.clock"].advance(ttl)
+
+        def contender(name: str) -> Callable[[threading.Barrier], bool]:
+            def job(barrier: threading.Barrier) -> bool:
+                barrier.wait()
+                return lease.try_acquire(name, ttl)
+
+            return job
+
+        names = [f"scheduler-{n}" for n in range(4)]
+        results = together(shared_app, *(contender(name) for name in names))
+        assert sorted(results) == [False, False, False, True], results
+        winner = names[results.index(True)]
+        assert lease.holds(winner)
+        assert [name for name in names if lease.holds(name)] == [winner]

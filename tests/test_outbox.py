@@ -1,0 +1,213 @@
+"""Emails wait in an outbox table: queued once, delivered once, retried with back-off.
+
+Delivery is tried by the scheduler every minute; a failing mail server must not lose a
+message, and two delivery runs at the same moment must not send it twice.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from telemed.auth.models import User
+from telemed.extensions import db
+from telemed.outbox import service as outbox
+from telemed.outbox.models import OutboxMessage, OutboxStatus
+from telemed.outbox.service import CLAIM_FOR, MAX_ATTEMPTS, Email, deliver_due, enqueue
+from telemed.outbox.transports import FileTransport
+from tests.boards.test_concurrency import shared_app, together  # noqa: F401  (fixture)
+
+
+class Recorder:
+    """A transport that remembers what it was asked to send (from any thread)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Email] = []
+        self.lock = threading.Lock()
+
+    def send(self, message: Email) -> None:
+        with self.lock:
+            self.sent.append(message)
+
+
+class Unreachable:
+    """A mail server that is down."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def send(self, message: Email) -> None:
+        self.calls += 1
+        raise ConnectionRefusedError("smtp.imss.test:587 refused the connection")
+
+
+@pytest.fixture
+def recipient(make_user: Callable[..., User]) -> User:
+    return make_user(email="oncologa@hospital.test")
+
+
+def queue(user: User, count: int = 1, prefix: str = "agenda") -> None:
+    for n in range(count):
+        enqueue(f"{prefix}:{n}:{user.id}", "agenda_closed", user, f"Orden del día {n}",
+                f"Sesión {n}: CE {n}.58")  # fmt: skip
+    db.session.commit()
+
+
+def messages() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_same_announcement_is_queued_once(recipient):
+    queue(recipient)
+    queue(recipient)
+    [message] = messages()
+    assert message.to_address == recipient.email
+    assert message.to_user_id == recipient.id
+    assert (message.status, message.attempts) == (OutboxStatus.PENDING, 0)
+    queue(recipient, prefix="reminder")
+    assert len(messages()) == 2
+
+
+def test_queued_message_belongs_to_the_callers_transaction(recipient):
+    enqueue("agenda:1", "agenda_closed", recipient, "Orden del día", "CE 1.58")
+    db.session.rollback()
+    assert messages() == []
+
+
+def test_each_message_is_sent_once_by_successive_runs(recipient, clock):
+    queue(recipient, 3)
+    transport = Recorder()
+    assert deliver_due(transport) == 3
+    assert deliver_due(transport) == 0
+    clock.advance(timedelta(hours=1))
+    assert deliver_due(transport) == 0
+
+    assert sorted(m.subject for m in transport.sent) == [f"Orden del día {n}" for n in range(3)]
+    assert len({m.message_id for m in transport.sent}) == 3
+    for message in messages():
+        assert (message.status, message.attempts) == (OutboxStatus.SENT, 1)
+        assert message.sent_at is not None
+    assert transport.sent[0].message_id == f"<outbox-{messages()[0].id}@telemed.local>"
+
+
+def test_limit_leaves_the_rest_for_the_next_run(recipient):
+    queue(recipient, 5)
+    transport = Recorder()
+    assert deliver_due(transport, limit=2) == 2
+    assert deliver_due(transport, limit=2) == 2
+    assert deliver_due(transport, limit=2) == 1
+    assert len(transport.sent) == 5
+
+
+def test_failing_server_is_retried_with_growing_back_off_then_given_up(recipient, clock):
+    queue(recipient)
+    server = Unreachable()
+    waits = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert deliver_due(server) == 0
+        assert server.calls == attempt
+        [message] = messages()
+        assert message.attempts == attempt
+        assert "refused" in message.last_error
+        if attempt == MAX_ATTEMPTS:
+            break
+        assert message.status is OutboxStatus.PENDING
+        waits.append(message.next_attempt_at - clock())
+        deliver_due(server)  # not due yet: the server is left alone
+        assert server.calls == attempt
+        clock.set(message.next_attempt_at)
+
+    assert waits == sorted(waits) and len(set(waits)) == len(waits)  # always growing
+    assert waits[0] >= timedelta(minutes=1)
+    [message] = messages()
+    assert message.status is OutboxStatus.FAILED
+    clock.advance(timedelta(days=30))
+    assert deliver_due(server) == 0
+    assert server.calls == MAX_ATTEMPTS
+
+
+def test_message_goes_out_once_the_server_is_back(recipient, clock):
+    queue(recipient)
+    deliver_due(Unreachable())
+    transport = Recorder()
+    assert deliver_due(transport) == 0
+    clock.set(messages()[0].next_attempt_at)
+    assert deliver_due(transport) == 1
+    [message] = messages()
+    assert (message.status, message.attempts) == (OutboxStatus.SENT, 2)
+
+
+def test_message_claimed_by_a_crashed_run_is_sent_after_the_claim_lapses(recipient, clock):
+    queue(recipient)
+    [message] = messages()
+    assert outbox.claim(message.id, clock())  # a run claims it, then the process dies
+    transport = Recorder()
+    assert deliver_due(transport) == 0  # still claimed: maybe it is being sent right now
+    clock.advance(CLAIM_FOR + timedelta(seconds=1))
+    assert deliver_due(transport) == 1
+    assert deliver_due(transport) == 0
+    assert len(transport.sent) == 1
+
+
+def test_concurrent_delivery_runs_send_each_message_once(shared_app, make_user):  # noqa: F811
+    with shared_app.app_context():
+        people = [make_user(email=f"asistente{n}@hospital.test") for n in range(3)]
+        for person in people:
+            queue(person, 8)
+        transport = Recorder()
+
+        def deliver(barrier: threading.Barrier) -> int:
+            barrier.wait()
+            return deliver_due(transport)
+
+        results = together(shared_app, deliver, deliver, deliver)
+        assert all(isinstance(r, int) for r in results), results
+        assert sum(results) == 24
+        assert len(transport.sent) == 24
+        assert len({m.message_id for m in transport.sent}) == 24
+        assert (
+            db.session.scalar(
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.status == OutboxStatus.SENT
+                )
+            )
+            == 24
+        )
+
+
+def test_file_transport_writes_one_eml_per_message(tmp_path: Path):
+    transport = FileTransport(str(tmp_path / "outbox"), "Comité de tumores <no-reply@telemed.mx>")
+    message = Email(
+        to_address="oncologa@hospital.test",
+        subject="Orden del día: Comité de tumores sólidos, sesión 166",
+        body_text="Revisión de casos específicos:\n    CE 166.58\n",
+        message_id="<outbox-7@telemed.local>",
+    )
+    transport.send(message)
+    transport.send(message)  # a retry overwrites rather than duplicating
+
+    [written] = list((tmp_path / "outbox").iterdir())
+    assert written.name == "outbox-7.eml"
+    parsed = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
+    assert parsed["Subject"] == message.subject
+    assert parsed["To"] == "oncologa@hospital.test"
+    assert parsed["From"].addresses[0].display_name == "Comité de tumores"
+    assert parsed["Message-ID"] == "<outbox-7@telemed.local>"
+    assert "CE 166.58" in parsed.get_content()
+
+
+def test_delivery_uses_the_configured_outbox_directory(app, recipient, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "OUTBOX_DIR", str(tmp_path))
+    queue(recipient, 2)
+    assert deliver_due() == 2
+    files = sorted(tmp_path.glob("*.eml"))
+    assert [f.name for f in files] == [f"outbox-{m.id}.eml" for m in messages()]
+    assert not list(tmp_path.glob("*.tmp"))
