@@ -48,3 +48,50 @@ def test_migrations_build_the_models_schema_and_downgrade_cleanly(empty_database
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
         db.engine.dispose()
+
+
+def test_upgrading_a_database_that_holds_cases_keeps_them(empty_database_url: str):
+    """Later revisions rebuild tables (SQLite batch mode) under rows that others reference."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        flask_migrate.upgrade(revision="78db7feceba9")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO centres (code, name, kind, state, city, timezone, active, has_ct,"
+                    " has_mri, has_linear_accelerator, has_blood_bank, has_transplant_unit,"
+                    " has_neurosurgery, has_orthopaedics, has_paediatric_icu,"
+                    " paediatric_oncologists, paediatricians, beds, paediatric_beds) VALUES"
+                    " ('OC-1', 'HGZ 1', 'oncocrean', 'Jalisco', '', 'America/Mexico_City', true,"
+                    " false, false, false, false, false, false, false, false, 0, 0, 0, 0)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (email, name, password_hash, role, centre_id, active,"
+                    " session_version, created_at) VALUES ('dra@h.mx', 'Dra', 'x', 'referring',"
+                    " 1, true, 1, '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO cases (centre_id, submitted_by_id, status, patient_reference,"
+                    " urgency, high_complexity, created_at, updated_at) VALUES (1, 1, 'draft',"
+                    " 'R-1', 'routine', false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO case_events (case_id, at, kind) VALUES"
+                    " (1, '2026-01-01 00:00:00', 'created')"
+                )
+            )
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT patient_reference, carry_over, scheduling_hold FROM cases")
+            ).one()
+            events = connection.execute(text("SELECT count(*) FROM case_events")).scalar_one()
+        assert tuple(row) == ("R-1", 0, False)
+        assert events == 1
+        db.engine.dispose()
