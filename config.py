@@ -34,6 +34,11 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_ints(name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of whole numbers, e.g. ``24,1``."""
+    return tuple(int(part) for part in (env(name, default) or "").split(",") if part.strip())
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -71,9 +76,18 @@ class Config:
     MAIL_FROM = env("MAIL_FROM", "Comité de tumores <no-reply@telemed.local>")
     MAIL_DOMAIN = env("MAIL_DOMAIN", "telemed.local")
     OUTBOX_DIR = env("OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    MAIL_TRANSPORT = env("MAIL_TRANSPORT", "file")  # file (.eml under OUTBOX_DIR) or smtp
+    SMTP_HOST = env("SMTP_HOST")
+    SMTP_PORT = env_int("SMTP_PORT", 587)
+    SMTP_SECURITY = env("SMTP_SECURITY", "starttls")  # none, starttls or ssl
+    SMTP_USERNAME = env("SMTP_USERNAME")
+    SMTP_PASSWORD = env("SMTP_PASSWORD")
+    SMTP_TIMEOUT = env_int("SMTP_TIMEOUT", 10)  # seconds
     SCHEDULE_HORIZON_WEEKS = env_int("SCHEDULE_HORIZON_WEEKS", 8)
     ASSIGN_EVERY_MINUTES = env_int("ASSIGN_EVERY_MINUTES", 5)
     SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 45)
+    # Hours before a session when attendees who did not decline get a reminder email.
+    REMINDER_HOURS = env_ints("REMINDER_HOURS", "24,1")
     LOAD_DEMO_DATA = False
 
     API_TITLE = "telemed API"
@@ -96,6 +110,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TELEMED_TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_TRANSPORT = "file"  # never a real mail server from the test suite
 
 
 class ProductionConfig(Config):

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 from telemed.boards import assignment, sessions
+from telemed.invites import service as invites
 from telemed.jobs import lease
 from telemed.outbox import service as outbox
 
@@ -61,3 +62,15 @@ def finish_sessions() -> Any:
 
 def deliver_outbox() -> Any:
     return run_as_leader("deliver_outbox", outbox.deliver_due)
+
+
+def sync_invites() -> Any:
+    return run_as_leader("sync_invites", invites.sync_due_invites)
+
+
+def check_quorum() -> Any:
+    return run_as_leader("check_quorum", invites.check_quorum)
+
+
+def send_reminders() -> Any:
+    return run_as_leader("send_reminders", invites.send_reminders)

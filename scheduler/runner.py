@@ -37,6 +37,12 @@ def job_table(app: Flask) -> list[tuple[str, str, IntervalTrigger]]:
          IntervalTrigger(minutes=5, timezone=UTC)),
         ("deliver_outbox", "scheduler.jobs:deliver_outbox",
          IntervalTrigger(minutes=1, timezone=UTC)),
+        ("sync_invites", "scheduler.jobs:sync_invites",
+         IntervalTrigger(minutes=1, timezone=UTC)),
+        ("check_quorum", "scheduler.jobs:check_quorum",
+         IntervalTrigger(minutes=15, timezone=UTC)),
+        ("send_reminders", "scheduler.jobs:send_reminders",
+         IntervalTrigger(minutes=1, timezone=UTC)),
     ]  # fmt: skip
 
 

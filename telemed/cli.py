@@ -74,7 +74,7 @@ schedule_cli = AppGroup("schedule", help="Run scheduling work now (the scheduler
 
 @schedule_cli.command("run")
 def run_scheduling() -> None:
-    """Create sessions, close due agendas, finish ended sessions, assign cases, send email."""
+    """Every scheduler job once: sessions, agendas, assignment, invites, reminders, email."""
     from telemed.boards import assignment, sessions
     from telemed.outbox import service as outbox
 
@@ -84,6 +84,11 @@ def run_scheduling() -> None:
     report = assignment.assign_cases()
     click.echo(f"cases placed: {report.placed}, flagged: {report.flagged}, "
                f"waiting: {report.unplaced}")  # fmt: skip
+    from telemed.invites import service as invites
+
+    click.echo(f"sessions whose invites were updated: {invites.sync_due_invites()}")
+    click.echo(f"quorum warnings: {invites.check_quorum()}")
+    click.echo(f"reminders: {invites.send_reminders()}")
     click.echo(f"emails sent: {outbox.deliver_due()}")
 
 

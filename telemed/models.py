@@ -12,11 +12,26 @@ from telemed.boards.models import (
 )
 from telemed.cases.models import Attachment, Case, CaseEvent
 from telemed.centres.models import Centre
+from telemed.invites.models import CalendarFeed, SessionAttendee
 from telemed.jobs.models import SchedulerLease
 from telemed.outbox.models import OutboxMessage
 
 __all__ = [
-    "AgendaItem", "ApiToken", "Attachment", "AuditEntry", "Board", "BoardMember",
-    "BoardSession", "BoardSpecialty", "Case", "CaseEvent", "Centre", "OutboxMessage",
-    "SchedulerLease", "SchedulingFlag", "User",
+    "AgendaItem",
+    "ApiToken",
+    "Attachment",
+    "AuditEntry",
+    "Board",
+    "BoardMember",
+    "BoardSession",
+    "BoardSpecialty",
+    "CalendarFeed",
+    "Case",
+    "CaseEvent",
+    "Centre",
+    "OutboxMessage",
+    "SchedulerLease",
+    "SchedulingFlag",
+    "SessionAttendee",
+    "User",
 ]  # fmt: skip

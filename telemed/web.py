@@ -19,11 +19,15 @@ def init_app(app: Flask) -> None:
     from telemed.centres.views import bp as centres_bp
     from telemed.cli import register_cli
     from telemed.home import bp as home_bp
+    from telemed.invites.feed_views import bp as feeds_bp
+    from telemed.invites.views import bp as invites_bp
 
     login.init_app(app)
     for blueprint in (home_bp, auth_bp, users_admin_bp, centres_bp, cases_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(boards_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(invites_bp)
     api.init_app(app)
     register_api(app)
     errors.init_app(app)

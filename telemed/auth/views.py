@@ -18,6 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from telemed.auth import service, tokens
 from telemed.core.errors import InputError
 from telemed.extensions import limiter
+from telemed.invites import feeds
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -87,6 +88,8 @@ def profile():  # type: ignore[no-untyped-def]
         "auth/profile.html",
         tokens=tokens.active_tokens(current_user),
         new_secret=session.pop("new_token_secret", None),
+        feed=feeds.feed_of(current_user),
+        new_feed_url=session.pop("new_feed_url", None),  # shown once (feed_views.regenerate)
     )
 
 
@@ -97,7 +100,10 @@ def set_timezone():  # type: ignore[no-untyped-def]
         service.set_timezone(current_user, request.form.get("timezone"))
     except InputError as err:
         tokens_ = tokens.active_tokens(current_user)
-        return render_template("auth/profile.html", tokens=tokens_, errors=err.errors), 422
+        feed = feeds.feed_of(current_user)
+        return render_template(
+            "auth/profile.html", tokens=tokens_, feed=feed, errors=err.errors
+        ), 422
     flash(_("Time zone saved."), "success")
     return redirect(url_for("auth.profile"))
 

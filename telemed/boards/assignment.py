@@ -213,7 +213,7 @@ def take_places(session_id: int, count: int, now: datetime) -> None:
             BoardSession.cutoff_at > now,
             BoardSession.booked + count <= BoardSession.capacity,
         )
-        .values(booked=BoardSession.booked + count)
+        .values(booked=BoardSession.booked + count, roster_version=BoardSession.roster_version + 1)
     )
     if taken.rowcount != 1:
         raise LostRace(session_id)
@@ -240,7 +240,10 @@ def take_places_many(counts: dict[int, int], now: datetime, chunk: int = 5000) -
                     BoardSession.cutoff_at > now,
                     BoardSession.booked + count <= BoardSession.capacity,
                 )
-                .values(booked=BoardSession.booked + count)
+                .values(
+                    booked=BoardSession.booked + count,
+                    roster_version=BoardSession.roster_version + 1,
+                )
                 .execution_options(synchronize_session=False)
             )
             if taken.rowcount != len(ids):

@@ -76,6 +76,8 @@ class Board(db.Model):
     quorum_disciplines: Mapped[list] = mapped_column(JSON, default=list)
     next_session_number: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Publish a public calendar feed of its training and keynote sessions.
+    public_feed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     coordinator: Mapped[User | None] = relationship()
     specialties: Mapped[list[BoardSpecialty]] = relationship(
@@ -159,6 +161,13 @@ class BoardSession(db.Model):
     order_of_business: Mapped[list | None] = mapped_column(JSON)
     # Grows on every change of time, room or status (calendar invites build on it).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # Grows whenever who should be invited may have changed (agenda or members); the invite
+    # job brings the attendees in line and records what it has seen.
+    roster_version: Mapped[int] = mapped_column(Integer, default=0)
+    invites_sequence: Mapped[int] = mapped_column(Integer, default=-1)
+    invites_roster: Mapped[int] = mapped_column(Integer, default=-1)
+    # Training/keynote audience: "everyone", "centre:<id>" or "discipline:<value>".
+    audience_scope: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     board: Mapped[Board] = relationship(lazy="joined")

@@ -72,6 +72,7 @@ class BoardInputSchema(InputSchema):
     room_url_pattern = fields.String(required=True, validate=validate.Length(max=300))
     quorum_disciplines = choice_list([d.value for d in Discipline])
     active = fields.Boolean(load_default=True)
+    public_feed = fields.Boolean(load_default=False)
 
     @validates("room_url_pattern")
     def check_room(self, value: str, **_: Any) -> None:

@@ -39,12 +39,13 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
+from telemed.invites import service as invites
 
 # Columns the board form sets directly (specialties are synchronised separately).
 BOARD_FIELDS = (
     "name", "kind", "coordinator_id", "timezone", "rrule", "dtstart", "duration_minutes",
     "minutes_per_case", "cutoff_days_before", "cutoff_time", "room_url_pattern",
-    "quorum_disciplines", "active",
+    "quorum_disciplines", "active", "public_feed",
 )  # fmt: skip
 # Agenda entries that make a session "the session of my case" for a referring doctor.
 KEPT_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED, ItemOutcome.NOT_DISCUSSED)
@@ -151,6 +152,7 @@ def form_values(board: Board) -> dict[str, Any]:
         "room_url_pattern": board.room_url_pattern,
         "quorum_disciplines": list(board.quorum_disciplines or []),
         "active": board.active,
+        "public_feed": board.public_feed,
     }
 
 
@@ -211,6 +213,7 @@ def add_member(actor: User, board: Board, data: dict[str, Any]) -> BoardMember:
         raise InputError({"user_id": [_("This person is already a member.")]}) from None
     audit.record(actor, "board.member_add", "board", board.id, user_id=user.id,
                  role=member.role.value)  # fmt: skip
+    invites.roster_changed(board.id)
     db.session.commit()
     return member
 
@@ -222,6 +225,7 @@ def change_member_role(actor: User, member: BoardMember, data: dict[str, Any]) -
         audit.record(actor, "board.member_role", "board", member.board_id, user_id=member.user_id,
                      before=member.role.value, after=values["role"].value)  # fmt: skip
         member.role = values["role"]
+        invites.roster_changed(member.board_id)
         db.session.commit()
     return member
 
@@ -230,6 +234,7 @@ def remove_member(actor: User, member: BoardMember) -> None:
     require_staff(actor)
     audit.record(actor, "board.member_remove", "board", member.board_id, user_id=member.user_id)
     db.session.delete(member)
+    invites.roster_changed(member.board_id)
     db.session.commit()
 
 
@@ -254,8 +259,8 @@ def centre_sessions(user: User) -> Any:
 
 
 def can_view_session(user: User, session: BoardSession) -> bool:
-    """Staff, board members, and referring doctors with a case on the agenda."""
-    if user.is_staff or is_member(user, session.board_id):
+    """Staff, board members, referring doctors with a case on the agenda, and invitees."""
+    if user.is_staff or is_member(user, session.board_id) or invites.is_invited(user, session):
         return True
     if user.role is Role.REFERRING and user.centre_id is not None:
         query = centre_sessions(user).where(AgendaItem.session_id == session.id)

@@ -28,6 +28,7 @@ from telemed.cases.service import add_event
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.extensions import db
+from telemed.invites import service as invites
 
 
 def next_number(board_id: int) -> int:
@@ -121,6 +122,7 @@ def create_extraordinary(
     )
     session.cutoff_at = session.starts_at  # an extraordinary session takes cases until it starts
     db.session.flush()
+    invites.sync_after_change(session)
     audit.record(actor, "session.create", "session", session.id, number=session.number)
     db.session.commit()
     return session
@@ -146,12 +148,14 @@ def move_session(actor: User, session: BoardSession, local_start: datetime) -> B
     if agenda_was_closed and cutoff_at <= now_utc():
         # Moved after its cut-off to a time whose cut-off has passed too: the frozen agenda
         # moves with it (releasing the cases would only leave the moved session empty).
+        invites.sync_after_change(session)
         audit.record(actor, "session.move", "session", session.id, starts_at=starts_at.isoformat())
         db.session.commit()
         return session
     session.status = SessionStatus.PLANNED
     session.order_of_business = None
     release_all(session, ItemOutcome.SESSION_CHANGED, notify=notices.session_changed)
+    invites.sync_after_change(session)
     audit.record(actor, "session.move", "session", session.id, starts_at=starts_at.isoformat())
     db.session.commit()
     return session
@@ -164,6 +168,7 @@ def cancel_session(actor: User, session: BoardSession) -> BoardSession:
     session.status = SessionStatus.CANCELLED
     session.sequence += 1
     release_all(session, ItemOutcome.SESSION_CHANGED, notify=notices.session_changed)
+    invites.sync_after_change(session)
     audit.record(actor, "session.cancel", "session", session.id, number=session.number)
     db.session.commit()
     return session
@@ -186,7 +191,7 @@ def release_item(item: AgendaItem, outcome: ItemOutcome, *, carry: bool) -> None
     db.session.execute(
         update(BoardSession)
         .where(BoardSession.id == item.session_id)
-        .values(booked=BoardSession.booked - 1)
+        .values(booked=BoardSession.booked - 1, roster_version=BoardSession.roster_version + 1)
     )
     case = item.case
     if case.status is CaseStatus.SCHEDULED:

@@ -29,6 +29,8 @@ from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.core.errors import DomainError, InputError, NotFound
 from telemed.extensions import db
+from telemed.invites import rsvp
+from telemed.invites import service as invites
 
 bp = Blueprint("boards", __name__)
 staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -376,6 +378,12 @@ def session_detail(session_id: int):  # type: ignore[no-untyped-def]
         if editable
         else [],
         placeable=service.placeable_cases(session.board) if editable else [],
+        attendance=rsvp.attendance(session, current_user),
+        audience_choices=invites.audience_choices()
+        if current_user.is_staff
+        and session.kind is not SessionKind.CASE_REVIEW
+        and session.status in (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
+        else [],
     )
 
 
@@ -455,6 +463,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         flags=assignment.open_flags(),
         held=service.held_cases(),
         counts=service.unplaced_counts(),
+        quorum_warnings=invites.sessions_without_quorum(),
     )
 
 

@@ -32,6 +32,10 @@ class OutboxMessage(db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    # An iTIP calendar (REQUEST, CANCEL) sent inline and as an .ics attachment.
+    ics: Mapped[str | None] = mapped_column(Text)
+    ics_method: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[OutboxStatus] = mapped_column(
         enum_column(OutboxStatus), default=OutboxStatus.PENDING
     )

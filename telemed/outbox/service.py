@@ -7,8 +7,10 @@ runs at the same moment never send it twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
@@ -24,6 +26,7 @@ from telemed.outbox.models import OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 CLAIM_FOR = timedelta(minutes=5)
+ICS_METHODS = ("REQUEST", "CANCEL")
 
 
 @dataclass(frozen=True)
@@ -32,14 +35,41 @@ class Email:
     subject: str
     body_text: str
     message_id: str
+    body_html: str | None = None
+    # An iTIP calendar sent inline (text/calendar; method=...) and as invite.ics.
+    ics: str | None = None
+    ics_method: str | None = None
+    date: datetime | None = None  # the Date header; "now" when not given
 
 
 class Transport(Protocol):
     def send(self, email: Email) -> None: ...
 
 
-def enqueue(dedupe_key: str, kind: str, user: User, subject: str, body_text: str) -> None:
-    """Add a message to the current transaction unless the same key was queued before."""
+def enqueue(
+    dedupe_key: str,
+    kind: str,
+    user: User,
+    subject: str,
+    body_text: str,
+    *,
+    body_html: str | None = None,
+    ics: bytes | str | None = None,
+    ics_method: str | None = None,
+) -> None:
+    """Add a message to the current transaction unless the same key was queued before.
+
+    ``ics`` is an iTIP calendar (``ics_method`` REQUEST, the default, or CANCEL) that goes
+    out inline and as an ``invite.ics`` attachment.
+    """
+    if isinstance(ics, bytes):
+        ics = ics.decode("utf-8")
+    if ics is None:
+        ics_method = None
+    else:
+        ics_method = (ics_method or "REQUEST").upper()
+        if ics_method not in ICS_METHODS:
+            raise ValueError(f"ics_method must be one of {', '.join(ICS_METHODS)}")
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(OutboxMessage).values(
@@ -49,6 +79,9 @@ def enqueue(dedupe_key: str, kind: str, user: User, subject: str, body_text: str
         to_address=user.email,
         subject=subject,
         body_text=body_text,
+        body_html=body_html,
+        ics=ics,
+        ics_method=ics_method,
         status=OutboxStatus.PENDING,
         attempts=0,
         next_attempt_at=now_utc(),
@@ -84,10 +117,22 @@ def deliver_due(transport: Transport | None = None, limit: int = 200) -> int:
         .limit(limit)
     ).all()
     sent = 0
-    for message_id in due:
-        if claim(message_id, now):
-            sent += send_claimed(message_id, transport)
+    with batch(transport) as sender:
+        for message_id in due:
+            if claim(message_id, now):
+                sent += send_claimed(message_id, sender)
     return sent
+
+
+@contextmanager
+def batch(transport: Transport) -> Iterator[Transport]:
+    """One delivery run: transports with ``batch()`` (SMTP) reuse a connection for it."""
+    opener = getattr(transport, "batch", None)
+    if opener is None:
+        yield transport
+    else:
+        with opener() as sender:
+            yield sender
 
 
 def claim(message_id: int, now) -> bool:  # type: ignore[no-untyped-def]
@@ -115,6 +160,10 @@ def send_claimed(message_id: int, transport: Transport) -> int:
         subject=message.subject,
         body_text=message.body_text,
         message_id=f"<outbox-{message.id}@{current_app.config['MAIL_DOMAIN']}>",
+        body_html=message.body_html,
+        ics=message.ics,
+        ics_method=message.ics_method,
+        date=now_utc(),
     )
     try:
         transport.send(email)
@@ -137,6 +186,7 @@ def send_claimed(message_id: int, transport: Transport) -> int:
 
 
 def current_transport() -> Transport:
-    from telemed.outbox.transports import FileTransport
+    """The transport named by ``MAIL_TRANSPORT``: ``file`` (``.eml`` files) or ``smtp``."""
+    from telemed.outbox.transports import transport_from_config
 
-    return FileTransport(current_app.config["OUTBOX_DIR"], current_app.config["MAIL_FROM"])
+    return transport_from_config(current_app.config)

@@ -1,0 +1,1 @@
+"""Calendar invites (iTIP over email), RSVP, reminders and calendar feeds."""

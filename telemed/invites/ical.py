@@ -1,0 +1,144 @@
+"""Sessions as iCalendar bytes (RFC 5545) for iTIP invites (RFC 5546) and feeds.
+
+Pure: takes the session and the people, returns bytes. Times carry the board's TZID with
+a matching VTIMEZONE, which Outlook, Google and Apple all resolve. Only case codes and
+links ever go into the text: no patient data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+
+from telemed.auth.models import User
+from telemed.boards.models import BoardSession, SessionStatus
+
+PRODID = "-//telemed//Tumour board//ES"
+
+
+@dataclass(frozen=True)
+class Invitee:
+    user: User
+    role: str  # CHAIR, REQ-PARTICIPANT, OPT-PARTICIPANT
+    partstat: str  # NEEDS-ACTION, ACCEPTED, TENTATIVE, DECLINED
+
+
+def uid_for(session: BoardSession, host: str) -> str:
+    """Stable across every update and the cancellation, so clients update in place."""
+    return f"session-{session.id}@{host}"
+
+
+def summary_for(session: BoardSession) -> str:
+    return _("%(board)s, session %(number)d", board=session.board.name, number=session.number)
+
+
+def description_for(session: BoardSession, base_url: str) -> str:
+    """Order of business and agenda as case codes, plus the session page link."""
+    from telemed.boards.labels import SECTION_LABELS
+    from telemed.boards.sessions import order_of_business
+
+    sections = session.order_of_business or order_of_business(session)
+    lines = [_("Order of business:")]
+    for section in sections:
+        lines.append(f"- {SECTION_LABELS.get(section['key'], section['title'])}")
+        lines.extend(f"    {entry}" for entry in section.get("entries", []))
+    lines += ["", _("Video room: %(url)s", url=session.room_url),
+              _("Session page: %(url)s", url=f"{base_url}/sessions/{session.id}")]  # fmt: skip
+    return "\n".join(lines)
+
+
+def address(user: User, **params: str) -> vCalAddress:
+    value = vCalAddress(f"mailto:{user.email}")
+    value.params["CN"] = vText(user.name)
+    for key, param in params.items():
+        value.params[key.replace("_", "-").upper()] = vText(param)
+    return value
+
+
+def session_event(
+    session: BoardSession,
+    *,
+    host: str,
+    base_url: str,
+    dtstamp: datetime,
+    invitees: Iterable[Invitee] = (),
+    cancelled: bool = False,
+) -> Event:
+    zone = ZoneInfo(session.board.timezone)
+    event = Event()
+    event.add("uid", uid_for(session, host))
+    event.add("dtstamp", dtstamp)
+    event.add("dtstart", session.starts_at.astimezone(zone))
+    event.add("dtend", session.ends_at.astimezone(zone))
+    event.add("sequence", session.sequence)
+    event.add("summary", summary_for(session))
+    event.add("location", session.room_url)
+    event.add("url", session.room_url)
+    event.add("description", description_for(session, base_url))
+    is_cancelled = cancelled or session.status is SessionStatus.CANCELLED
+    event.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
+    coordinator = session.board.coordinator
+    if coordinator is not None:
+        event.add("organizer", address(coordinator))
+    for invitee in invitees:
+        event.add(
+            "attendee",
+            address(
+                invitee.user, role=invitee.role, partstat=invitee.partstat, rsvp="TRUE",
+                cutype="INDIVIDUAL",
+            ),
+        )  # fmt: skip
+    if not is_cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary_for(session))
+        alarm.add("trigger", timedelta(minutes=-15))
+        event.add_component(alarm)
+    return event
+
+
+def calendar_bytes(method: str, events: Sequence[Event], name: str | None = None) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    if method == "PUBLISH":  # how often subscribed clients should refresh (Outlook, Apple)
+        calendar.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT15M")
+    for event in events:
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def invite(
+    session: BoardSession,
+    invitees: Sequence[Invitee],
+    *,
+    method: str,
+    host: str,
+    base_url: str,
+    dtstamp: datetime,
+) -> bytes:
+    """``REQUEST`` (invite or update) or ``CANCEL`` (session cancelled / attendee removed)."""
+    event = session_event(
+        session, host=host, base_url=base_url, dtstamp=dtstamp, invitees=invitees,
+        cancelled=method == "CANCEL",
+    )  # fmt: skip
+    return calendar_bytes(method, [event])
+
+
+def feed(
+    sessions: Iterable[BoardSession], *, name: str, host: str, base_url: str, dtstamp: datetime
+) -> bytes:
+    """``METHOD:PUBLISH`` feed for subscriptions and downloads (no attendees listed)."""
+    events = [session_event(s, host=host, base_url=base_url, dtstamp=dtstamp) for s in sessions]
+    return calendar_bytes("PUBLISH", events, name=name)

@@ -1,0 +1,605 @@
+"""Who is invited to each session, and the invites, updates and cancellations they get.
+
+``sync_session_invites`` compares the people a session should have (board members, the
+referring doctor of each case on a case-review agenda, the chosen audience of a training
+or keynote session) with its ``SessionAttendee`` rows and queues, in the caller's
+transaction, one iTIP email per attendee that needs one: ``REQUEST`` for a new invitee or
+a new ``SEQUENCE``, ``CANCEL`` for someone no longer needed or for every invitee of a
+cancelled session. The attendee rows (``sent_sequence``) and the outbox dedupe keys make
+it idempotent. Quorum and reminders live here too. Only case codes and links are written:
+never patient data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import or_, select, update
+
+from telemed.audit import service as audit
+from telemed.auth.models import Discipline, Role, User
+from telemed.boards.models import (
+    AgendaItem,
+    Board,
+    BoardSession,
+    ItemOutcome,
+    MemberRole,
+    SessionKind,
+    SessionStatus,
+)
+from telemed.cases.models import Case
+from telemed.centres.models import Centre
+from telemed.core.clock import now_utc
+from telemed.core.errors import Forbidden, InputError, InvalidTransition
+from telemed.extensions import db
+from telemed.invites import ical
+from telemed.invites.models import AttendeeRole, PartStat, SessionAttendee
+from telemed.outbox.models import OutboxMessage
+from telemed.outbox.service import enqueue, in_language_of, user_locale
+
+log = logging.getLogger(__name__)
+
+MEMBER_ROLES = {
+    MemberRole.CHAIR: AttendeeRole.CHAIR,
+    MemberRole.MEMBER: AttendeeRole.REQUIRED,
+    MemberRole.GUEST: AttendeeRole.OPTIONAL,
+}
+ROLE_RANK = {AttendeeRole.CHAIR: 0, AttendeeRole.REQUIRED: 1, AttendeeRole.OPTIONAL: 2}
+AUDIENCE_KINDS = (SessionKind.TRAINING, SessionKind.KEYNOTE)
+UPCOMING = (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
+# Agenda entries whose referring doctor is invited (a case discussed early keeps its doctor).
+REFERRING_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED)
+# Beyond this many invitees (a training for everyone), each copy lists the board's people and
+# its own recipient only: thousands of ATTENDEE lines in thousands of emails help nobody.
+ATTENDEE_LIST_LIMIT = 200
+QUORUM_WARNING = timedelta(hours=48)
+SYNC_BATCH = 500
+IN_CHUNKS = 500
+
+
+# --- who should be invited ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wanted:
+    user: User
+    role: AttendeeRole
+    reason: str  # "member", "referring" or "audience"
+
+
+def parse_scope(scope: str | None) -> tuple[str, str] | None:
+    """``"everyone"``, ``"centre:<id>"`` or ``"discipline:<value>"`` as (kind, value)."""
+    if not scope:
+        return None
+    kind, _sep, value = scope.partition(":")
+    if kind == "everyone" and not value:
+        return ("everyone", "")
+    if kind == "centre" and value.isdigit():
+        return ("centre", value)
+    if kind == "discipline" and value in {d.value for d in Discipline}:
+        return ("discipline", value)
+    return None
+
+
+def audience_users(scope: str | None) -> list[User]:
+    """The active people an audience scope names (nobody for an unknown scope)."""
+    parsed = parse_scope(scope)
+    if parsed is None:
+        return []
+    kind, value = parsed
+    query = select(User).where(User.active.is_(True))
+    if kind == "centre":
+        query = query.where(User.centre_id == int(value))
+    elif kind == "discipline":
+        query = query.where(User.role == Role.SPECIALIST, User.discipline == Discipline(value))
+    return list(db.session.scalars(query.order_by(User.id)))
+
+
+def referring_doctors(session: BoardSession) -> list[User]:
+    """Who sent the cases on the agenda (each once)."""
+    senders = (
+        select(Case.submitted_by_id)
+        .join(AgendaItem, AgendaItem.case_id == Case.id)
+        .where(AgendaItem.session_id == session.id, AgendaItem.outcome.in_(REFERRING_OUTCOMES))
+    )
+    return list(db.session.scalars(select(User).where(User.id.in_(senders)).order_by(User.id)))
+
+
+def desired_invitees(session: BoardSession) -> dict[int, Wanted]:
+    """Everyone the session should have, by user id, with their strongest role."""
+    wanted: dict[int, Wanted] = {}
+
+    def offer(user: User, role: AttendeeRole, reason: str) -> None:
+        current = wanted.get(user.id)
+        if user.active and (current is None or ROLE_RANK[role] < ROLE_RANK[current.role]):
+            wanted[user.id] = Wanted(user, role, reason)
+
+    for member in session.board.members:
+        offer(member.user, MEMBER_ROLES[member.role], "member")
+    if session.kind is SessionKind.CASE_REVIEW:
+        for user in referring_doctors(session):
+            offer(user, AttendeeRole.REQUIRED, "referring")
+    if session.kind in AUDIENCE_KINDS:
+        for user in audience_users(session.audience_scope):
+            offer(user, AttendeeRole.OPTIONAL, "audience")
+    return wanted
+
+
+def attendee_rows(session: BoardSession, *, active_only: bool = False) -> list[SessionAttendee]:
+    query = select(SessionAttendee).where(SessionAttendee.session_id == session.id)
+    if active_only:
+        query = query.where(SessionAttendee.active.is_(True))
+    return list(db.session.scalars(query.order_by(SessionAttendee.id)))
+
+
+def is_invited(user: User, session: BoardSession) -> bool:
+    """Whether ``user`` is an active invitee (e.g. the audience of a training session)."""
+    found = db.session.scalar(
+        select(SessionAttendee.id).where(
+            SessionAttendee.session_id == session.id,
+            SessionAttendee.user_id == user.id,
+            SessionAttendee.active.is_(True),
+        )
+    )
+    return found is not None
+
+
+# --- the sync ------------------------------------------------------------------------------
+
+
+@dataclass
+class Outgoing:
+    attendee: SessionAttendee
+    method: str  # REQUEST or CANCEL
+    kind: str  # invite, invite_update, invite_cancel, invite_removed
+    again: bool = False  # a second message of the same method at the same SEQUENCE
+
+
+def sync_session_invites(session: BoardSession) -> int:
+    """Bring the attendees in line and queue their messages; returns how many were queued.
+
+    Runs in the caller's transaction (the caller commits). Held sessions are left alone.
+    """
+    if session.status is SessionStatus.HELD:
+        return 0
+    # Lock the session row (PostgreSQL) so two syncs of one session take turns; read the
+    # counters from the database, after any pending change of the caller was flushed.
+    sequence, roster = db.session.execute(
+        select(BoardSession.sequence, BoardSession.roster_version)
+        .where(BoardSession.id == session.id)
+        .with_for_update()
+    ).one()
+    cancelled = session.status is SessionStatus.CANCELLED
+    rows = {row.user_id: row for row in attendee_rows(session)}
+    wanted = {} if cancelled else desired_invitees(session)
+    outgoing: list[Outgoing] = []
+    for user_id, want in wanted.items():
+        row = rows.get(user_id)
+        if row is None:
+            row = SessionAttendee(
+                session_id=session.id, user_id=user_id, user=want.user, role=want.role,
+                reason=want.reason, partstat=PartStat.NEEDS_ACTION, active=True,
+                sent_sequence=-1,
+            )  # fmt: skip
+            db.session.add(row)
+            rows[user_id] = row
+            outgoing.append(Outgoing(row, "REQUEST", "invite"))
+            continue
+        row.role, row.reason = want.role, want.reason
+        if not row.active:  # back again (e.g. a case of theirs was placed here again)
+            again = row.sent_sequence >= sequence
+            row.active, row.partstat, row.responded_at = True, PartStat.NEEDS_ACTION, None
+            outgoing.append(Outgoing(row, "REQUEST", "invite", again=again))
+        elif row.sent_sequence < sequence:
+            # A new time or room: earlier answers were for the old one (RFC 5546 3.2.2.1).
+            row.partstat, row.responded_at = PartStat.NEEDS_ACTION, None
+            outgoing.append(Outgoing(row, "REQUEST", "invite_update"))
+    for user_id, row in rows.items():
+        if not row.active or user_id in wanted:
+            continue
+        if cancelled:
+            if row.sent_sequence < sequence and row.user.active:
+                outgoing.append(Outgoing(row, "CANCEL", "invite_cancel"))
+            continue
+        row.active = False
+        if row.user.active:  # a deactivated account gets no mail
+            again = row.sent_sequence >= sequence
+            outgoing.append(Outgoing(row, "CANCEL", "invite_removed", again=again))
+        else:
+            row.sent_sequence = sequence
+    for message in outgoing:
+        message.attendee.sent_sequence = sequence
+    db.session.flush()  # ids for the RSVP links of new attendees
+
+    if outgoing:
+        invitees = sorted(
+            (row for row in rows.values() if row.active),
+            key=lambda row: (ROLE_RANK[row.role], row.user.name, row.user_id),
+        )
+        dtstamp = now_utc()
+        for message in outgoing:
+            queue_message(session, message, invitees, sequence, roster, dtstamp)
+    session.invites_sequence = sequence
+    session.invites_roster = roster
+    return len(outgoing)
+
+
+def sync_after_change(session: BoardSession) -> None:
+    """Called by the session services before they commit, so the invites travel with the
+    change. A session with a chosen audience (possibly thousands of people) is left to the
+    ``sync_invites`` job, which catches up within a minute."""
+    if session.audience_scope and session.kind in AUDIENCE_KINDS:
+        return
+    sync_session_invites(session)
+
+
+def sync_due_invites(limit: int = SYNC_BATCH) -> int:
+    """Sync every future session whose time, status or roster changed since its last sync;
+    one commit per session. Returns how many sessions were synced."""
+    now = now_utc()
+    due = db.session.scalars(
+        select(BoardSession.id)
+        .where(
+            BoardSession.starts_at > now,
+            BoardSession.status != SessionStatus.HELD,
+            or_(
+                BoardSession.invites_sequence != BoardSession.sequence,
+                BoardSession.invites_roster != BoardSession.roster_version,
+            ),
+        )
+        .order_by(BoardSession.starts_at, BoardSession.id)
+        .limit(limit)
+    ).all()
+    synced = 0
+    for session_id in due:
+        session = db.session.get(BoardSession, session_id)
+        if session is None:
+            continue
+        try:
+            sync_session_invites(session)
+            db.session.commit()
+        except Exception:  # one broken session must not hold up the others
+            db.session.rollback()
+            log.exception("invite sync failed for session %s", session_id)
+            continue
+        synced += 1
+    return synced
+
+
+def roster_changed(board_id: int) -> None:
+    """Board membership changed: the board's future sessions need a sync (by the job)."""
+    db.session.execute(
+        update(BoardSession)
+        .where(
+            BoardSession.board_id == board_id,
+            BoardSession.starts_at > now_utc(),
+            BoardSession.status.in_(UPCOMING),
+        )
+        .values(roster_version=BoardSession.roster_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_audience(actor: User, session: BoardSession, scope: str | None) -> BoardSession:
+    """Who a training or keynote session invites besides the board (``None``: nobody)."""
+    if not actor.is_staff:
+        raise Forbidden(_("Only coordinators can change sessions."))
+    if session.kind not in AUDIENCE_KINDS:
+        raise InvalidTransition(_("Only training and keynote sessions have an audience."))
+    if session.status not in UPCOMING or session.starts_at <= now_utc():
+        raise InvalidTransition(_("The audience of a past or cancelled session cannot change."))
+    scope = (scope or "").strip() or None
+    parsed = parse_scope(scope)
+    if scope is not None and (
+        parsed is None or (parsed[0] == "centre" and db.session.get(Centre, int(parsed[1])) is None)
+    ):
+        raise InputError({"audience_scope": [_("Choose one of the audiences.")]})
+    if session.audience_scope != scope:
+        audit.record(actor, "session.audience", "session", session.id,
+                     before=session.audience_scope, after=scope)  # fmt: skip
+        session.audience_scope = scope
+        session.roster_version += 1
+    db.session.commit()
+    return session
+
+
+def audience_choices() -> list[tuple[str, str]]:
+    """(scope, label) pairs for the audience select."""
+    from telemed.auth.labels import DISCIPLINE_LABELS
+
+    choices = [("", _("Board members only")), ("everyone", _("Everyone"))]
+    for centre in db.session.scalars(
+        select(Centre).where(Centre.active.is_(True)).order_by(Centre.name)
+    ):
+        choices.append((f"centre:{centre.id}", _("Centre: %(name)s", name=centre.name)))
+    for discipline, label in DISCIPLINE_LABELS.items():
+        choices.append((f"discipline:{discipline.value}", _("Specialists in %(discipline)s",
+                                                            discipline=label)))  # fmt: skip
+    return choices
+
+
+# --- the messages --------------------------------------------------------------------------
+
+
+def base_url() -> str:
+    return current_app.config["BASE_URL"]
+
+
+def session_link(session: BoardSession) -> str:
+    return f"{base_url()}/sessions/{session.id}"
+
+
+def local_when(session: BoardSession, user: User) -> str:
+    """Date and time on the recipient's clock, e.g. "jueves, 5 de marzo de 2026, 16:00–17:30
+    PST (America/Tijuana)"."""
+    zone_name = user.display_timezone
+    zone = ZoneInfo(zone_name)
+    start, end = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
+    day = format_date(start.date(), "full", locale=user_locale(user))
+    return f"{day}, {start:%H:%M}–{end:%H:%M} {start.tzname() or ''} ({zone_name})"
+
+
+def listed_invitees(
+    invitees: list[SessionAttendee], recipient: SessionAttendee, method_kind: str
+) -> list[ical.Invitee]:
+    """The ATTENDEE lines of one copy: everyone, or (large audiences) the board's people
+    and the recipient; a removed attendee's cancellation names only them."""
+    if method_kind == "invite_removed":
+        chosen = [recipient]
+    elif len(invitees) <= ATTENDEE_LIST_LIMIT:
+        chosen = invitees
+    else:
+        chosen = [row for row in invitees if row.reason != "audience" or row is recipient]
+    return [ical.Invitee(row.user, row.role.value, row.partstat.value) for row in chosen]
+
+
+def subject_for(kind: str, session: BoardSession) -> str:
+    names = {"board": session.board.name, "number": session.number}
+    if kind == "invite":
+        return _("Invitation: %(board)s, session %(number)d", **names)
+    if kind == "invite_update":
+        return _("Updated: %(board)s, session %(number)d", **names)
+    return _("Cancelled: %(board)s, session %(number)d", **names)
+
+
+def opening_for(kind: str, session: BoardSession) -> str:
+    names = {"board": session.board.name, "number": session.number}
+    if kind == "invite":
+        return _("You are invited to %(board)s, session %(number)d.", **names)
+    if kind == "invite_update":
+        return _("%(board)s, session %(number)d, has changed. Please answer again.", **names)
+    if kind == "invite_removed":
+        return _("You are no longer needed at %(board)s, session %(number)d.", **names)
+    return _("%(board)s, session %(number)d, has been cancelled.", **names)
+
+
+def agenda_codes(session: BoardSession) -> list[str]:
+    """The cases on the agenda as the minutes write them (``CE 19.58``): codes only."""
+    if session.kind is not SessionKind.CASE_REVIEW:
+        return []
+    return [item.agenda_code for item in session.pending_items]
+
+
+def queue_message(
+    session: BoardSession,
+    message: Outgoing,
+    invitees: list[SessionAttendee],
+    sequence: int,
+    roster: int,
+    dtstamp: datetime,
+) -> None:
+    from telemed.invites import rsvp
+
+    attendee, user = message.attendee, message.attendee.user
+    key = f"invite:{session.id}:{sequence}:{user.id}:{message.method}"
+    if message.again:
+        key += f":r{roster}"
+    with in_language_of(user):
+        answering = message.method == "REQUEST"
+        links = (
+            [(partstat, rsvp.rsvp_url(attendee, partstat)) for partstat in rsvp.ANSWERS]
+            if answering
+            else []
+        )
+        context: dict[str, Any] = {
+            "session": session,
+            "board": session.board,
+            "opening": opening_for(message.kind, session),
+            "when": local_when(session, user),
+            "room_url": session.room_url,
+            "session_url": session_link(session),
+            "codes": agenda_codes(session) if answering else [],
+            "links": [(rsvp.ANSWER_LABELS[p], url) for p, url in links],
+        }
+        lines = [context["opening"], "", _("When: %(when)s", when=context["when"])]
+        if session.topic:
+            lines.append(_("Topic: %(topic)s", topic=session.topic))
+        if answering:
+            lines.append(_("Video room: %(url)s", url=session.room_url))
+        lines.append(_("Session page: %(url)s", url=context["session_url"]))
+        if context["codes"]:
+            lines += ["", _("Cases on the agenda: %(codes)s", codes=", ".join(context["codes"]))]
+        if links:
+            lines += ["", _("Will you attend?")]
+            lines += [f"- {label}: {url}" for label, url in context["links"]]
+        ics = ical.invite(
+            session, listed_invitees(invitees, attendee, message.kind), method=message.method,
+            host=current_app.config["MAIL_DOMAIN"], base_url=base_url(), dtstamp=dtstamp,
+        )  # fmt: skip
+        enqueue(
+            key, message.kind, user, subject_for(message.kind, session), "\n".join(lines),
+            body_html=render_template("invites/email.html", **context), ics=ics,
+            ics_method=message.method,
+        )  # fmt: skip
+
+
+# --- quorum --------------------------------------------------------------------------------
+
+
+@dataclass
+class Quorum:
+    required: list[str]
+    covered: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        return [d for d in self.required if d not in self.covered]
+
+    @property
+    def met(self) -> bool:
+        return not self.missing
+
+
+def quorum_of(session: BoardSession, attendees: Iterable[SessionAttendee] | None = None) -> Quorum:
+    """Each of the board's quorum disciplines needs one ACCEPTED attendee who practises it
+    (the discipline they hold on the board, else their own)."""
+    required = [str(d) for d in session.board.quorum_disciplines or []]
+    if attendees is None:
+        attendees = attendee_rows(session, active_only=True)
+    on_board = {m.user_id: m.discipline for m in session.board.members}
+    present = set()
+    for row in attendees:
+        if row.active and row.partstat is PartStat.ACCEPTED:
+            discipline = on_board.get(row.user_id) or row.user.discipline
+            if discipline is not None:
+                present.add(str(discipline.value))
+    return Quorum(required, [d for d in required if d in present])
+
+
+def sessions_without_quorum(
+    within: timedelta = QUORUM_WARNING,
+) -> list[tuple[BoardSession, Quorum]]:
+    """Upcoming sessions starting within ``within`` whose quorum is not met (soonest first)."""
+    now = now_utc()
+    soon = db.session.scalars(
+        select(BoardSession)
+        .join(Board, Board.id == BoardSession.board_id)
+        .where(
+            BoardSession.status.in_(UPCOMING),
+            BoardSession.starts_at > now,
+            BoardSession.starts_at <= now + within,
+        )
+        .order_by(BoardSession.starts_at, BoardSession.id)
+    ).all()
+    missing = []
+    for session in soon:
+        if not session.board.quorum_disciplines:
+            continue
+        quorum = quorum_of(session)
+        if not quorum.met:
+            missing.append((session, quorum))
+    return missing
+
+
+def check_quorum() -> int:
+    """Tell each coordinator once per session (and SEQUENCE) that quorum is missing 48 h
+    ahead; returns how many sessions lack it."""
+    from telemed.auth.labels import DISCIPLINE_LABELS
+
+    lacking = sessions_without_quorum()
+    for session, quorum in lacking:
+        coordinator = session.board.coordinator
+        if coordinator is None:
+            continue
+        with in_language_of(coordinator):
+            names = ", ".join(str(DISCIPLINE_LABELS.get(Discipline(d), d)) for d in quorum.missing)
+            lines = [
+                _("%(board)s, session %(number)d, has no quorum yet.",
+                  board=session.board.name, number=session.number),
+                _("When: %(when)s", when=local_when(session, coordinator)),
+                _("No one who accepted covers: %(disciplines)s", disciplines=names),
+                "",
+                _("Session page: %(url)s", url=session_link(session)),
+            ]  # fmt: skip
+            enqueue(
+                f"quorum:{session.id}:{session.sequence}",
+                "quorum_missing",
+                coordinator,
+                _("No quorum yet: %(board)s, session %(number)d", board=session.board.name,
+                  number=session.number),
+                "\n".join(lines),
+            )  # fmt: skip
+    db.session.commit()
+    return len(lacking)
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def reminder_hours() -> list[int]:
+    return sorted({int(h) for h in current_app.config.get("REMINDER_HOURS", (24, 1)) if h > 0})
+
+
+def send_reminders() -> int:
+    """A reminder 24 h and 1 h ahead (``REMINDER_HOURS``) to active attendees who did not
+    decline, one each: the nearest due reminder only, so a late run never sends two at once.
+    Returns how many were queued."""
+    hours = reminder_hours()
+    if not hours:
+        return 0
+    now = now_utc()
+    soon = db.session.scalars(
+        select(BoardSession)
+        .where(
+            BoardSession.status.in_(UPCOMING),
+            BoardSession.starts_at > now,
+            BoardSession.starts_at <= now + timedelta(hours=hours[-1]),
+        )
+        .order_by(BoardSession.starts_at, BoardSession.id)
+    ).all()
+    queued = 0
+    for session in soon:
+        ahead = min(h for h in hours if session.starts_at - now <= timedelta(hours=h))
+        people = [
+            row for row in attendee_rows(session, active_only=True)
+            if row.partstat is not PartStat.DECLINED and row.user.active
+        ]  # fmt: skip
+        keys = {row.user_id: f"reminder:{session.id}:{session.sequence}:{ahead}:{row.user_id}"
+                for row in people}  # fmt: skip
+        sent = already_queued(list(keys.values()))
+        for row in people:
+            if keys[row.user_id] not in sent:
+                queue_reminder(session, row.user, ahead, keys[row.user_id])
+                queued += 1
+        db.session.commit()
+    return queued
+
+
+def already_queued(keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), IN_CHUNKS):
+        found.update(
+            db.session.scalars(
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.dedupe_key.in_(keys[start : start + IN_CHUNKS])
+                )
+            )
+        )
+    return found
+
+
+def queue_reminder(session: BoardSession, user: User, hours: int, key: str) -> None:
+    with in_language_of(user):
+        names = {"board": session.board.name, "number": session.number}
+        subject = ngettext(
+            "Reminder: %(board)s, session %(number)d, in %(num)d hour",
+            "Reminder: %(board)s, session %(number)d, in %(num)d hours",
+            hours,
+            **names,
+        )
+        lines = [
+            _("Reminder: %(board)s, session %(number)d.", **names),
+            _("When: %(when)s", when=local_when(session, user)),
+            _("Video room: %(url)s", url=session.room_url),
+            _("Session page: %(url)s", url=session_link(session)),
+        ]
+        enqueue(key, "reminder", user, subject, "\n".join(lines))

@@ -1,0 +1,142 @@
+"""RSVP pages (from the email links, no login) and the attendee buttons of the session page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from telemed.auth.decorators import roles_required
+from telemed.auth.models import Discipline, Role
+from telemed.boards import service as board_service
+from telemed.boards import sessions as session_service
+from telemed.boards.models import BoardSession
+from telemed.core.errors import DomainError, InputError, NotFound
+from telemed.extensions import csrf, db
+from telemed.invites import rsvp
+from telemed.invites import service as invites
+from telemed.invites.models import PartStat, SessionAttendee
+from telemed.outbox.service import in_language_of
+
+bp = Blueprint("invites", __name__)
+staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
+
+
+@bp.app_context_processor
+def invite_helpers() -> dict[str, Any]:
+    """Labels for the Attendance card and the dashboard's quorum warnings."""
+    return {
+        "invite_labels": {
+            "partstat": rsvp.PARTSTAT_LABELS,
+            "role": rsvp.ROLE_LABELS,
+            "answers": [(p.value, rsvp.ANSWER_LABELS[p]) for p in rsvp.ANSWERS],
+            "summary": [
+                (p, rsvp.PARTSTAT_LABELS[p]) for p in (*rsvp.ANSWERS, PartStat.NEEDS_ACTION)
+            ],
+            "discipline": discipline_label,
+        }
+    }
+
+
+def discipline_label(value: str) -> Any:
+    from telemed.auth.labels import DISCIPLINE_LABELS
+
+    try:
+        return DISCIPLINE_LABELS[Discipline(value)]
+    except ValueError:
+        return value
+
+
+def invalid_link():  # type: ignore[no-untyped-def]
+    db.session.rollback()
+    return render_template("invites/rsvp_invalid.html"), 400
+
+
+def rsvp_page(template: str, attendee: SessionAttendee, partstat: PartStat, token: str):  # type: ignore[no-untyped-def]
+    """Shown in the attendee's language, with the time on their own clock."""
+    session = attendee.session
+    with in_language_of(attendee.user):
+        others = [
+            (rsvp.ANSWER_LABELS[other],
+             url_for("invites.confirm", token=rsvp.make_token(attendee, other)))
+            for other in rsvp.ANSWERS
+            if other is not partstat
+        ]  # fmt: skip
+        return render_template(
+            template,
+            attendee=attendee,
+            session=session,
+            board=session.board,
+            partstat=partstat,
+            answer=rsvp.ANSWER_LABELS[partstat],
+            answered=rsvp.PARTSTAT_LABELS[partstat],
+            when=invites.local_when(session, attendee.user),
+            token=token,
+            others=others,
+        )
+
+
+@bp.get("/rsvp/<token>")
+def confirm(token: str):  # type: ignore[no-untyped-def]
+    """A confirmation page: a GET (a mail scanner's prefetch too) changes nothing."""
+    try:
+        attendee, partstat = rsvp.read_token(token)
+    except rsvp.InvalidLink:
+        return invalid_link()
+    return rsvp_page("invites/rsvp_confirm.html", attendee, partstat, token)
+
+
+@bp.post("/rsvp/<token>")
+@csrf.exempt  # the signed token is the credential
+def answer(token: str):  # type: ignore[no-untyped-def]
+    try:
+        attendee, partstat = rsvp.answer_by_link(token)
+    except (rsvp.InvalidLink, DomainError):
+        return invalid_link()
+    return rsvp_page("invites/rsvp_done.html", attendee, partstat, token)
+
+
+def session_or_404(session_id: int) -> BoardSession:
+    try:
+        return session_service.get_session(session_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/sessions/<int:session_id>/rsvp")
+@login_required
+def session_rsvp(session_id: int):  # type: ignore[no-untyped-def]
+    session = session_or_404(session_id)
+    if not board_service.can_view_session(current_user, session):
+        abort(404)
+    try:
+        attendee = rsvp.answer_on_page(current_user, session, request.form.get("partstat"))
+    except DomainError as err:
+        db.session.rollback()
+        messages = err.errors.get("partstat", []) if isinstance(err, InputError) else []
+        flash(" ".join(messages) or err.message, "danger")
+    else:
+        flash(_("Your answer is saved: %(answer)s.",
+                answer=rsvp.PARTSTAT_LABELS[attendee.partstat]), "success")  # fmt: skip
+    return redirect(url_for("boards.session_detail", session_id=session.id) + "#attendance")
+
+
+@bp.post("/sessions/<int:session_id>/audience")
+@staff_required
+def session_audience(session_id: int):  # type: ignore[no-untyped-def]
+    session = session_or_404(session_id)
+    try:
+        invites.set_audience(current_user, session, request.form.get("audience_scope"))
+    except DomainError as err:
+        db.session.rollback()
+        if isinstance(err, InputError):
+            for messages in err.errors.values():
+                for message in messages:
+                    flash(message, "danger")
+        else:
+            flash(err.message, "danger")
+    else:
+        flash(_("Audience saved; the invitations go out within a minute."), "success")
+    return redirect(url_for("boards.session_detail", session_id=session.id) + "#attendance")
