@@ -28,6 +28,7 @@ from telemed.cases.labels import SPECIALTY_LABELS
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.core.errors import DomainError, InputError, NotFound
+from telemed.core.flashing import flash_error
 from telemed.extensions import db
 from telemed.invites import rsvp
 from telemed.invites import service as invites
@@ -72,17 +73,6 @@ def back_to(endpoint: str) -> str:
     """The page the button was on (``next``), if it is one of ours."""
     target = request.form.get("next")
     return target if is_safe_next(target) else url_for(endpoint)
-
-
-def flash_error(err: DomainError) -> None:
-    """A refused action, said in a flash (``InputError`` may hold several messages)."""
-    db.session.rollback()
-    if isinstance(err, InputError):
-        for messages in err.errors.values():
-            for message in messages:
-                flash(message, "danger")
-    else:
-        flash(err.message, "danger")
 
 
 # --- boards ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from telemed.cases.models import Case, CaseStatus
 from telemed.cases.schemas import CaseInputSchema
 from telemed.centres.service import list_centres
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
+from telemed.core.flashing import flash_error
 from telemed.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -127,15 +128,8 @@ def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
     case = get_visible_case(current_user, case_id)
     try:
         service.transition(current_user, case, action, request.form.get("message"))
-    except InputError as err:
-        db.session.rollback()
-        for messages in err.errors.values():
-            for message in messages:
-                flash(message, "danger")
-        return redirect(url_for("cases.detail", case_id=case_id))
-    except (InvalidTransition, Forbidden) as err:  # a stale page or a crafted request
-        db.session.rollback()
-        flash(err.message, "danger")
+    except (InputError, InvalidTransition, Forbidden) as err:  # e.g. a stale page
+        flash_error(err)
         return redirect(url_for("cases.detail", case_id=case_id))
     if case.status is CaseStatus.SUBMITTED:
         flash(_("Case %(code)s was sent to the board.", code=case.code), "success")

@@ -14,6 +14,7 @@ from telemed.boards import service as board_service
 from telemed.boards import sessions as session_service
 from telemed.boards.models import BoardSession
 from telemed.core.errors import DomainError, InputError, NotFound
+from telemed.core.flashing import flash_error
 from telemed.extensions import csrf, db
 from telemed.invites import rsvp
 from telemed.invites import service as invites
@@ -130,13 +131,7 @@ def session_audience(session_id: int):  # type: ignore[no-untyped-def]
     try:
         invites.set_audience(current_user, session, request.form.get("audience_scope"))
     except DomainError as err:
-        db.session.rollback()
-        if isinstance(err, InputError):
-            for messages in err.errors.values():
-                for message in messages:
-                    flash(message, "danger")
-        else:
-            flash(err.message, "danger")
+        flash_error(err)
     else:
         flash(_("Audience saved; the invitations go out within a minute."), "success")
     return redirect(url_for("boards.session_detail", session_id=session.id) + "#attendance")

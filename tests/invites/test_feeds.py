@@ -1,5 +1,3 @@
-# Board fixtures are imported from tests/boards/conftest.py; test arguments reuse their names.
-# ruff: noqa: F811
 """Calendar feeds and downloads: a private feed URL per person, public board feeds of
 training and keynote sessions, and the ``.ics`` button on every session page.
 
@@ -28,16 +26,7 @@ from telemed.boards.sessions import cancel_session, create_extraordinary, genera
 from telemed.cases.models import Case
 from telemed.extensions import db
 from telemed.invites.models import AttendeeRole, CalendarFeed, PartStat, SessionAttendee
-from tests.boards.conftest import (  # noqa: F401  (fixtures)
-    accept,
-    accepted,
-    board,
-    chair,
-    make_board,
-    send,
-    sessions_of,
-    utc,
-)
+from tests.boards.conftest import sessions_of, utc
 from tests.conftest import client_for
 
 FEED_URL = re.compile(r'<code class="user-select-all" id="feed-url">([^<]+)</code>')

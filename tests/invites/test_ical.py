@@ -1,5 +1,3 @@
-# Board fixtures are imported from tests/boards/conftest.py; test arguments reuse their names.
-# ruff: noqa: F811
 """Every calendar the service makes, parsed back with ``icalendar`` as a client would.
 
 The solid-tumour board meets on Thursdays at 18:00 Mexico City time; its coordinator
@@ -25,17 +23,7 @@ from telemed.boards.sessions import move_session as move
 from telemed.cases.models import Case
 from telemed.core.clock import Clock
 from telemed.invites import ical
-from tests.boards.conftest import (  # noqa: F401  (fixtures)
-    MEXICO_CITY,
-    accept,
-    accepted,
-    board,
-    chair,
-    make_board,
-    send,
-    sessions_of,
-    utc,
-)
+from tests.boards.conftest import MEXICO_CITY, sessions_of, utc
 
 HOST = "telemed.local"
 BASE_URL = "https://telemed.example.mx"

@@ -1,5 +1,3 @@
-# Board fixtures are imported from tests/boards/conftest.py; test arguments reuse their names.
-# ruff: noqa: F811
 """Who is invited and what they receive: invitations when a case is placed, a cancellation
 for the referring doctor whose case leaves, updates with the next SEQUENCE when a session
 moves, a cancellation for everyone when it is cancelled, and never the same message twice.
@@ -28,30 +26,16 @@ from telemed.extensions import db
 from telemed.invites import service as invites
 from telemed.invites.models import AttendeeRole, PartStat, SessionAttendee
 from telemed.jobs import lease
-from tests.boards.conftest import (  # noqa: F401  (fixtures)
-    PATIENT_REFERENCE,
-    accept,
-    accepted,
-    chair,
-    entry_of,
-    make_board,
-    send,
-    session_of,
-    sessions_of,
-)
+from tests.boards.conftest import PATIENT_REFERENCE, entry_of, session_of, sessions_of
 from tests.conftest import client_for
-from tests.invites.helpers import (  # noqa: F401  (fixtures)
+from tests.invites.helpers import (
     active_attendees,
     attendee_of,
     attendee_params,
     check_invite,
     event,
-    guest,
-    invited,
     invites_to,
-    member,
     messages,
-    panel,
 )
 
 RSVP_LINK = re.compile(r"http://127\.0\.0\.1:5000/rsvp/[\w.-]+")

@@ -1,5 +1,3 @@
-# Board fixtures are imported from tests/boards/conftest.py; test arguments reuse their names.
-# ruff: noqa: F811
 """No patient data leaves the service: every email, invite, feed and download names cases
 only by their codes (CE-0001, CE 1.1) and links to pages behind login.
 
@@ -36,12 +34,7 @@ from telemed.cases.models import Case
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
 from telemed.outbox.service import deliver_due
-from tests.boards.conftest import (  # noqa: F401  (fixtures)
-    board,
-    chair,
-    entry_of,
-    make_board,
-)
+from tests.boards.conftest import entry_of
 from tests.conftest import PDF_BYTES, case_payload, client_for
 
 # Each private detail carries a marker no legitimate text contains.

@@ -1,5 +1,3 @@
-# Board fixtures are imported from tests/boards/conftest.py; test arguments reuse their names.
-# ruff: noqa: F811
 """Quorum (each of the board's disciplines covered by someone who accepted), the warning to
 the coordinator 48 hours ahead, and the reminders 24 hours and 1 hour before a session.
 
@@ -20,24 +18,9 @@ from telemed.extensions import db
 from telemed.invites import rsvp
 from telemed.invites import service as invites
 from telemed.invites.models import PartStat
-from tests.boards.conftest import (  # noqa: F401  (fixtures)
-    PATIENT_REFERENCE,
-    accept,
-    accepted,
-    chair,
-    make_board,
-    send,
-    sessions_of,
-)
+from tests.boards.conftest import PATIENT_REFERENCE
 from tests.conftest import client_for
-from tests.invites.helpers import (  # noqa: F401  (fixtures)
-    attendee_of,
-    guest,
-    invited,
-    member,
-    messages,
-    panel,
-)
+from tests.invites.helpers import attendee_of, messages
 
 
 def answer(session, user, partstat: PartStat) -> None:

@@ -1,5 +1,3 @@
-# Board fixtures are imported from tests/boards/conftest.py; test arguments reuse their names.
-# ruff: noqa: F811
 """Answering an invitation: the accept / tentative / decline links of the email (no login;
 opening one changes nothing until the button is pressed), and the buttons of the session
 page. A tampered or expired link is refused with a clear page and changes nothing."""
@@ -18,23 +16,9 @@ from telemed.extensions import db
 from telemed.invites import rsvp
 from telemed.invites import service as invites
 from telemed.invites.models import PartStat
-from tests.boards.conftest import (  # noqa: F401  (fixtures)
-    accept,
-    accepted,
-    chair,
-    make_board,
-    send,
-    sessions_of,
-)
+from tests.boards.conftest import sessions_of
 from tests.conftest import START, client_for
-from tests.invites.helpers import (  # noqa: F401  (fixtures)
-    attendee_of,
-    guest,
-    invited,
-    invites_to,
-    member,
-    panel,
-)
+from tests.invites.helpers import attendee_of, invites_to
 
 INVALID = "This link is invalid or has expired."
 ORDER = (PartStat.ACCEPTED, PartStat.TENTATIVE, PartStat.DECLINED)
