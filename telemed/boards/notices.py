@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -12,7 +14,7 @@ from telemed.auth.models import User
 from telemed.boards.labels import SECTION_LABELS
 from telemed.boards.models import Board, BoardSession, FlagReason
 from telemed.cases.models import Case
-from telemed.outbox.service import enqueue, in_language_of
+from telemed.outbox.service import enqueue, in_language_of, user_locale
 
 
 def session_link(session: BoardSession) -> str:
@@ -23,11 +25,14 @@ def case_link(case: Case) -> str:
     return f"{current_app.config['BASE_URL']}/cases/{case.id}"
 
 
-def local_time(session: BoardSession, user: User) -> str:
-    from zoneinfo import ZoneInfo
-
-    local = session.starts_at.astimezone(ZoneInfo(user.display_timezone))
-    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+def local_when(session: BoardSession, user: User) -> str:
+    """Date and time on the recipient's clock, e.g. "jueves, 5 de marzo de 2026, 16:00–17:30
+    PST (America/Tijuana)"."""
+    zone_name = user.display_timezone
+    zone = ZoneInfo(zone_name)
+    start, end = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
+    day = format_date(start.date(), "full", locale=user_locale(user))
+    return f"{day}, {start:%H:%M}–{end:%H:%M} {start.tzname() or ''} ({zone_name})"
 
 
 def agenda_closed(session: BoardSession, user: User) -> None:
@@ -35,7 +40,7 @@ def agenda_closed(session: BoardSession, user: User) -> None:
         lines = [
             _("The agenda of %(board)s, session %(number)d, is closed.",
               board=session.board.name, number=session.number),
-            _("Date: %(when)s", when=local_time(session, user)),
+            _("Date: %(when)s", when=local_when(session, user)),
             "",
             _("Order of business:"),
         ]  # fmt: skip

@@ -17,9 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -36,6 +34,7 @@ from telemed.boards.models import (
     SessionKind,
     SessionStatus,
 )
+from telemed.boards.notices import local_when, session_link
 from telemed.cases.models import Case
 from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
@@ -44,7 +43,7 @@ from telemed.extensions import db
 from telemed.invites import ical
 from telemed.invites.models import AttendeeRole, PartStat, SessionAttendee
 from telemed.outbox.models import OutboxMessage
-from telemed.outbox.service import enqueue, in_language_of, user_locale
+from telemed.outbox.service import enqueue, in_language_of
 
 log = logging.getLogger(__name__)
 
@@ -332,20 +331,6 @@ def audience_choices() -> list[tuple[str, str]]:
 
 def base_url() -> str:
     return current_app.config["BASE_URL"]
-
-
-def session_link(session: BoardSession) -> str:
-    return f"{base_url()}/sessions/{session.id}"
-
-
-def local_when(session: BoardSession, user: User) -> str:
-    """Date and time on the recipient's clock, e.g. "jueves, 5 de marzo de 2026, 16:00–17:30
-    PST (America/Tijuana)"."""
-    zone_name = user.display_timezone
-    zone = ZoneInfo(zone_name)
-    start, end = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
-    day = format_date(start.date(), "full", locale=user_locale(user))
-    return f"{day}, {start:%H:%M}–{end:%H:%M} {start.tzname() or ''} ({zone_name})"
 
 
 def listed_invitees(

@@ -31,6 +31,8 @@ from tests.boards.conftest import (
 )
 from tests.conftest import client_for
 
+MONTHS_ES = {1: "enero", 7: "julio"}
+
 CANCUN = ZoneInfo("America/Cancun")
 
 
@@ -77,10 +79,12 @@ def test_thursday_18_mexico_city_as_a_tijuana_doctor_sees_it(
     clock.set(session.cutoff_at)
     close_due_agendas()
     bodies = {m.to_address: m.body_text for m in emails("agenda_closed")}
-    day = session.starts_at.astimezone(MEXICO_CITY).date().isoformat()
-    assert f"{day} {tijuana} {label}" in bodies[referring.email]
-    assert f"{day} 19:00 EST" in bodies[other_referring.email]
-    assert f"{day} 18:00 CST" in bodies[chair.email]
+    day = session.starts_at.astimezone(MEXICO_CITY).date()
+    when = f"{day.day} de {MONTHS_ES[day.month]} de {day.year}, "
+    assert f"{when}{tijuana}–" in bodies[referring.email]
+    assert f" {label} (America/Tijuana)" in bodies[referring.email]
+    assert f"{when}19:00–20:30 EST (America/Cancun)" in bodies[other_referring.email]
+    assert f"{when}18:00–19:30 CST (America/Mexico_City)" in bodies[chair.email]
 
 
 def test_profile_zone_overrides_the_centres(make_board, accepted, referring, clock):
@@ -94,7 +98,7 @@ def test_profile_zone_overrides_the_centres(make_board, accepted, referring, clo
     clock.set(session.cutoff_at)
     close_due_agendas()
     [mail] = [m for m in emails("agenda_closed") if m.to_address == referring.email]
-    assert "2026-03-05 17:00 MST" in mail.body_text
+    assert "5 de marzo de 2026, 17:00–18:30 MST (America/Hermosillo)" in mail.body_text
 
 
 def test_mexico_city_sessions_do_not_shift_in_utc_across_us_dst_changes(make_board, clock):
