@@ -15,11 +15,25 @@ from telemed.centres.models import Centre
 from telemed.invites.models import CalendarFeed, SessionAttendee
 from telemed.jobs.models import SchedulerLease
 from telemed.outbox.models import OutboxMessage
+from telemed.reviews.models import (
+    Agreement,
+    Attendance,
+    CaseReviewMark,
+    Certificate,
+    Minutes,
+    MinutesAddendum,
+    PreparationNote,
+    Recommendation,
+    Referral,
+    ReferralStep,
+)
 
 __all__ = [
     "AgendaItem",
+    "Agreement",
     "ApiToken",
     "Attachment",
+    "Attendance",
     "AuditEntry",
     "Board",
     "BoardMember",
@@ -28,8 +42,16 @@ __all__ = [
     "CalendarFeed",
     "Case",
     "CaseEvent",
+    "CaseReviewMark",
     "Centre",
+    "Certificate",
+    "Minutes",
+    "MinutesAddendum",
     "OutboxMessage",
+    "PreparationNote",
+    "Recommendation",
+    "Referral",
+    "ReferralStep",
     "SchedulerLease",
     "SchedulingFlag",
     "SessionAttendee",

@@ -21,6 +21,14 @@ def init_app(app: Flask) -> None:
     from telemed.home import bp as home_bp
     from telemed.invites.feed_views import bp as feeds_bp
     from telemed.invites.views import bp as invites_bp
+    from telemed.reviews import (
+        agreement_views,
+        certificate_views,
+        minutes_views,
+        preparation_views,
+        referral_views,
+        room_views,
+    )
 
     login.init_app(app)
     for blueprint in (home_bp, auth_bp, users_admin_bp, centres_bp, cases_bp, audit_bp):
@@ -28,6 +36,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(boards_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(invites_bp)
+    for module in (room_views, preparation_views, referral_views, agreement_views, minutes_views,
+                   certificate_views):  # fmt: skip
+        app.register_blueprint(module.bp)
     api.init_app(app)
     register_api(app)
     errors.init_app(app)

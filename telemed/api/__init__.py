@@ -12,12 +12,22 @@ from telemed.extensions import api, csrf
 
 
 def register_api(app: Flask) -> None:
-    from telemed.api import boards, cases, centres, me, sessions
+    from telemed.api import (
+        agreements,
+        boards,
+        cases,
+        centres,
+        me,
+        minutes,
+        referrals,
+        room,
+        sessions,
+    )
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Personal API token"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for module in (cases, centres, me, boards, sessions):
+    for module in (cases, centres, me, boards, sessions, room, referrals, agreements, minutes):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

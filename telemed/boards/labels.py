@@ -26,6 +26,7 @@ OUTCOME_LABELS = {
     ItemOutcome.PENDING: _l("on the agenda"),
     ItemOutcome.DISCUSSED: _l("discussed"),
     ItemOutcome.NOT_DISCUSSED: _l("not discussed"),
+    ItemOutcome.DEFERRED: _l("deferred"),
     ItemOutcome.REMOVED: _l("removed"),
     ItemOutcome.MOVED: _l("moved"),
     ItemOutcome.SESSION_CHANGED: _l("session moved or cancelled"),

@@ -51,10 +51,20 @@ class ItemOutcome(enum.StrEnum):
     PENDING = "pending"
     DISCUSSED = "discussed"
     NOT_DISCUSSED = "not_discussed"
+    DEFERRED = "deferred"
     REMOVED = "removed"
     MOVED = "moved"
     SESSION_CHANGED = "session_changed"
     WITHDRAWN = "withdrawn"
+
+
+# Entries that are (or were, once held) a session's business.
+AGENDA_OUTCOMES = (
+    ItemOutcome.PENDING,
+    ItemOutcome.DISCUSSED,
+    ItemOutcome.NOT_DISCUSSED,
+    ItemOutcome.DEFERRED,
+)
 
 
 class Board(db.Model):
@@ -78,6 +88,8 @@ class Board(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Publish a public calendar feed of its training and keynote sessions.
     public_feed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Material each kind of request needs before the cut-off: {request_kind: [material, ...]}.
+    required_material: Mapped[dict] = mapped_column(JSON, default=dict)
 
     coordinator: Mapped[User | None] = relationship()
     specialties: Mapped[list[BoardSpecialty]] = relationship(
@@ -168,6 +180,10 @@ class BoardSession(db.Model):
     invites_roster: Mapped[int] = mapped_column(Integer, default=-1)
     # Training/keynote audience: "everyone", "centre:<id>" or "discipline:<value>".
     audience_scope: Mapped[str | None] = mapped_column(String(60))
+    # What actually happened, recorded in the room (the minutes read them).
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    general_matters: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     board: Mapped[Board] = relationship(lazy="joined")
@@ -182,8 +198,7 @@ class BoardSession(db.Model):
     @property
     def agenda(self) -> list[AgendaItem]:
         """Entries that are (or were, once held) the session's business."""
-        kept = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED, ItemOutcome.NOT_DISCUSSED)
-        return [item for item in self.items if item.outcome in kept]
+        return [item for item in self.items if item.outcome in AGENDA_OUTCOMES]
 
     @property
     def room_free(self) -> int:
@@ -216,9 +231,13 @@ class AgendaItem(db.Model):
     )
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who presented the case in the session (the minutes name them).
+    presented_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     session: Mapped[BoardSession] = relationship(back_populates="items")
     case: Mapped[Case] = relationship(lazy="joined")
+    presented_by: Mapped[User | None] = relationship(foreign_keys=[presented_by_id])
 
     @property
     def agenda_code(self) -> str:

@@ -19,6 +19,7 @@ from telemed.auth.models import Role, User
 from telemed.boards import sessions as session_service
 from telemed.boards.assignment import pending_item
 from telemed.boards.models import (
+    AGENDA_OUTCOMES,
     AgendaItem,
     Board,
     BoardMember,
@@ -48,7 +49,7 @@ BOARD_FIELDS = (
     "quorum_disciplines", "active", "public_feed",
 )  # fmt: skip
 # Agenda entries that make a session "the session of my case" for a referring doctor.
-KEPT_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED, ItemOutcome.NOT_DISCUSSED)
+KEPT_OUTCOMES = AGENDA_OUTCOMES
 PAST_PER_PAGE = 10
 
 

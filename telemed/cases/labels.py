@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from telemed.cases.models import CaseStatus, RequestKind, Sex, Specialty, Urgency
+from telemed.cases.models import CaseStatus, MaterialKind, RequestKind, Sex, Specialty, Urgency
 
 STATUS_LABELS = {
     CaseStatus.DRAFT: _l("draft"),
@@ -14,6 +14,7 @@ STATUS_LABELS = {
     CaseStatus.ACCEPTED: _l("accepted"),
     CaseStatus.SCHEDULED: _l("scheduled"),
     CaseStatus.DISCUSSED: _l("discussed"),
+    CaseStatus.RECOMMENDATION_ISSUED: _l("recommendation issued"),
     CaseStatus.WITHDRAWN: _l("withdrawn"),
     CaseStatus.CLOSED: _l("closed"),
 }
@@ -56,4 +57,14 @@ EVENT_LABELS = {
     "scheduled": _l("Placed on a session's agenda"),
     "unscheduled": _l("Taken off the agenda"),
     "discussed": _l("Discussed by the board"),
+}
+MATERIAL_LABELS = {
+    MaterialKind.PATHOLOGY_REPORT: _l("Pathology report"),
+    MaterialKind.IMMUNOPHENOTYPE: _l("Immunophenotype"),
+    MaterialKind.MINIMAL_RESIDUAL_DISEASE: _l("Minimal residual disease"),
+    MaterialKind.CYTOGENETICS: _l("Cytogenetics / molecular studies"),
+    MaterialKind.IMAGING: _l("Imaging report"),
+    MaterialKind.LABORATORY: _l("Laboratory results"),
+    MaterialKind.CLINICAL_SUMMARY: _l("Clinical summary"),
+    MaterialKind.OTHER: _l("Other"),
 }

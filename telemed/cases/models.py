@@ -23,6 +23,7 @@ class CaseStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     SCHEDULED = "scheduled"
     DISCUSSED = "discussed"
+    RECOMMENDATION_ISSUED = "recommendation_issued"
     WITHDRAWN = "withdrawn"
     CLOSED = "closed"
 
@@ -39,6 +40,19 @@ class RequestKind(enum.StrEnum):
     TRANSPLANT_EVALUATION = "transplant_evaluation"
     PALLIATIVE_CARE = "palliative_care"
     REFERRAL = "referral"
+    OTHER = "other"
+
+
+class MaterialKind(enum.StrEnum):
+    """What an attachment is, so a board can require the material a request needs."""
+
+    PATHOLOGY_REPORT = "pathology_report"
+    IMMUNOPHENOTYPE = "immunophenotype"
+    MINIMAL_RESIDUAL_DISEASE = "minimal_residual_disease"
+    CYTOGENETICS = "cytogenetics"
+    IMAGING = "imaging"
+    LABORATORY = "laboratory"
+    CLINICAL_SUMMARY = "clinical_summary"
     OTHER = "other"
 
 
@@ -134,6 +148,7 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(60))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    material: Mapped[MaterialKind | None] = mapped_column(enum_column(MaterialKind))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

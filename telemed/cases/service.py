@@ -52,6 +52,7 @@ OPEN_STATUSES = (
     CaseStatus.ACCEPTED,
     CaseStatus.SCHEDULED,
     CaseStatus.DISCUSSED,
+    CaseStatus.RECOMMENDATION_ISSUED,
 )
 # Sent after a lifecycle step, inside its transaction: scheduling frees the case's place.
 case_transitioned = Namespace().signal("case-transitioned")
@@ -83,9 +84,12 @@ ACTIONS: dict[str, Action] = {
                _l("Answer and resubmit")),
         Action("withdraw", OPEN_STATUSES, CaseStatus.WITHDRAWN, True, True, True,
                _l("Withdraw")),
-        Action("close", (CaseStatus.ACCEPTED, CaseStatus.DISCUSSED), CaseStatus.CLOSED,
-               False, True, False,
+        Action("close", (CaseStatus.ACCEPTED, CaseStatus.DISCUSSED,
+                         CaseStatus.RECOMMENDATION_ISSUED), CaseStatus.CLOSED, False, True, False,
                _l("Close")),
+        # A case is followed up session after session: back to scheduling until closed.
+        Action("follow_up", (CaseStatus.DISCUSSED, CaseStatus.RECOMMENDATION_ISSUED),
+               CaseStatus.ACCEPTED, False, True, False, _l("Schedule a follow-up")),
     )
 }  # fmt: skip
 

@@ -20,11 +20,11 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 from telemed.audit import service as audit
 from telemed.auth.models import User
 from telemed.boards.models import (
+    AGENDA_OUTCOMES,
     AgendaItem,
     Board,
     BoardMember,
     BoardSession,
-    ItemOutcome,
     SessionKind,
     SessionStatus,
 )
@@ -38,7 +38,7 @@ from telemed.invites.models import CalendarFeed, SessionAttendee
 PAST_DAYS = 90
 PUBLIC_KINDS = (SessionKind.TRAINING, SessionKind.KEYNOTE)
 # Agenda entries that make a referring doctor an attendee (as the invite sync sees them).
-ATTENDING_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED, ItemOutcome.NOT_DISCUSSED)
+ATTENDING_OUTCOMES = AGENDA_OUTCOMES
 
 
 def hash_token(token: str) -> str:

@@ -56,7 +56,7 @@ ROLE_RANK = {AttendeeRole.CHAIR: 0, AttendeeRole.REQUIRED: 1, AttendeeRole.OPTIO
 AUDIENCE_KINDS = (SessionKind.TRAINING, SessionKind.KEYNOTE)
 UPCOMING = (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
 # Agenda entries whose referring doctor is invited (a case discussed early keeps its doctor).
-REFERRING_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED)
+REFERRING_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED, ItemOutcome.DEFERRED)
 # Beyond this many invitees (a training for everyone), each copy lists the board's people and
 # its own recipient only: thousands of ATTENDEE lines in thousands of emails help nobody.
 ATTENDEE_LIST_LIMIT = 200
