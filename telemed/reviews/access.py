@@ -11,16 +11,16 @@ issue live in one place:
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Exists, Select, and_, exists, or_, select
 
 from telemed.auth.models import Role, User
 from telemed.boards.models import AgendaItem, BoardSession
 from telemed.boards.service import can_view_session, is_member
-from telemed.cases.access import visible_cases
+from telemed.cases.access import is_case_centre_doctor, visible_cases
 from telemed.cases.models import Case
 from telemed.core.errors import Forbidden, NotFound
 from telemed.extensions import db
-from telemed.reviews.models import Referral
+from telemed.reviews.models import Referral, ReferralStatus, ReferralStep
 
 
 def can_enter_room(user: User, session: BoardSession) -> bool:
@@ -61,6 +61,31 @@ def is_receiving_doctor(user: User, referral: Referral) -> bool:
     return user.role is Role.REFERRING and user.centre_id == referral.to_centre_id
 
 
+def acts_for_sender(user: User, referral: Referral) -> bool:
+    """The sending side: the case centre's referring doctors, the case board's members, staff."""
+    if user.is_staff or is_case_centre_doctor(user, referral.case):
+        return True
+    return referral.board_id is not None and is_member(user, referral.board_id)
+
+
+def acts_for_receiver(user: User, referral: Referral) -> bool:
+    """The receiving side: the receiving centre's referring doctors, and staff."""
+    return user.is_staff or is_receiving_doctor(user, referral)
+
+
+def summary_only(user: User, referral: Referral) -> bool:
+    """The receiving centre sees the referral and the case summary it needs, nothing else."""
+    return not can_see_case(user, referral.case)
+
+
+def was_sent() -> Exists:
+    """A referral the sending side has sent (the receiving centre never sees drafts)."""
+    return exists().where(
+        ReferralStep.referral_id == Referral.id,
+        ReferralStep.to_status == ReferralStatus.SENT.value,
+    )
+
+
 def visible_referrals(user: User) -> Select[tuple[Referral]]:
     """Referrals whose case the user sees, plus those sent to the user's centre."""
     query = select(Referral)
@@ -69,7 +94,7 @@ def visible_referrals(user: User) -> Select[tuple[Referral]]:
     seen_cases = visible_cases(user).with_only_columns(Case.id)
     conditions = [Referral.case_id.in_(seen_cases)]
     if user.role is Role.REFERRING and user.centre_id is not None:
-        conditions.append(Referral.to_centre_id == user.centre_id)
+        conditions.append(and_(Referral.to_centre_id == user.centre_id, was_sent()))
     return query.where(or_(*conditions))
 
 

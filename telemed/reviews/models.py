@@ -205,9 +205,12 @@ class Agreement(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     done_note: Mapped[str | None] = mapped_column(Text)
+    # The session whose follow-up reports it done: the room it was marked in, or the next one.
+    done_session_id: Mapped[int | None] = mapped_column(ForeignKey("board_sessions.id"))
 
     board: Mapped[Board] = relationship()
-    session: Mapped[BoardSession] = relationship()
+    session: Mapped[BoardSession] = relationship(foreign_keys=[session_id])
+    done_session: Mapped[BoardSession | None] = relationship(foreign_keys=[done_session_id])
     case: Mapped[Case | None] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
