@@ -121,14 +121,11 @@ def test_the_refer_page_suggests_again_for_the_needs_in_the_query(
                       "?needs=has_linear_accelerator&needs=has_neurosurgery")  # fmt: skip
     html = page.get_data(as_text=True)
     assert option_codes(html, select_id) == ["UMAE-LR", "UMAE-SXXI", "OC-AGS"]
-    assert 'value="has_neurosurgery" id="refer-{}-need-has_neurosurgery" checked'.format(
-        recommendation.id
-    ) in html
+    checkbox = f'id="refer-{recommendation.id}-need-has_neurosurgery" checked'
+    assert checkbox in html
 
     # A transplant type implies a transplant unit: HITO first.
-    page = client.get(
-        f"/recommendations/{recommendation.id}/refer?transplant_type=haploidentical"
-    )
+    page = client.get(f"/recommendations/{recommendation.id}/refer?transplant_type=haploidentical")
     html = page.get_data(as_text=True)
     assert option_codes(html, select_id) == ["HITO", "UMAE-SXXI"]
     assert '<input type="hidden" name="needs" value="has_transplant_unit">' in html
@@ -206,7 +203,8 @@ def test_a_haploidentical_transplant_referral_runs_to_completion(
         ("scheduled", "completed", hito_doctor.name),
     ]
     assert [s.note for s in referral.steps if s.to_status is None] == [
-        "HLA enviado el lunes.", "HLA recibido, compatible."
+        "HLA enviado el lunes.",
+        "HLA recibido, compatible.",
     ]
 
     # Both sides read the same dated steps.
@@ -498,8 +496,9 @@ def test_every_step_and_read_is_audited(
     hito.get(f"/referrals/{referral.id}")
     step(hito, referral, "accepted")
     hito.post(f"/referrals/{referral.id}/notes", data={"note": "Nota."})
-    client_for(app, referring).post(f"/referrals/{referral.id}/status",
-                                    data={"status": "cancelled", "note": "Otra decisión."})
+    client_for(app, referring).post(
+        f"/referrals/{referral.id}/status", data={"status": "cancelled", "note": "Otra decisión."}
+    )
     assert audit_actions("referral", referral.id) == [
         "referral.create", "referral.sent", "referral.view", "referral.accepted",
         "referral.view", "referral.note", "referral.cancelled",
