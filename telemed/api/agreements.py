@@ -19,7 +19,7 @@ from telemed.core.errors import InputError
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
 from telemed.reviews import agreements as service
-from telemed.reviews.access import can_enter_room
+from telemed.reviews.access import can_enter_room, get_visible_agreement
 from telemed.reviews.agreement_schemas import (
     AgreementCreateInputSchema,
     AgreementDoneInputSchema,
@@ -74,7 +74,7 @@ def create_agreement():  # type: ignore[no-untyped-def]
 @login_required
 def mark_done(agreement_id: int):  # type: ignore[no-untyped-def]
     """Mark an agreement done, with an optional note; it leaves later follow-ups."""
-    agreement = service.get_visible_agreement(current_user, agreement_id)
+    agreement = get_visible_agreement(current_user, agreement_id)
     body = json_body() if request.content_length else {}
     service.mark_done(current_user, agreement, body)
     return service.view(current_user, agreement)

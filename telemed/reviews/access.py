@@ -5,7 +5,10 @@ issue live in one place:
 - the room: staff, board members, and invited referring doctors (their own cases only);
 - running the session (attendance, outcomes, recommendations, agreements): staff and members;
 - a referral: whoever sees its case, and the referring doctors of the receiving centre, who
-  see that referral and the case summary it needs, nothing else.
+  see that referral (once sent) and the case summary it needs, nothing else; the board's
+  members and staff refer, and each centre takes the steps of its side;
+- an agreement: whoever sees its session; the board's members, staff and its owner mark it
+  done.
 """
 
 from __future__ import annotations
@@ -14,13 +17,20 @@ from flask_babel import gettext as _
 from sqlalchemy import Exists, Select, and_, exists, or_, select
 
 from telemed.auth.models import Role, User
-from telemed.boards.models import AgendaItem, BoardSession
-from telemed.boards.service import can_view_session, is_member
+from telemed.boards.models import AgendaItem, BoardMember, BoardSession, BoardSpecialty
+from telemed.boards.service import can_view_session, centre_sessions, is_member
 from telemed.cases.access import is_case_centre_doctor, visible_cases
 from telemed.cases.models import Case
 from telemed.core.errors import Forbidden, NotFound
 from telemed.extensions import db
-from telemed.reviews.models import Referral, ReferralStatus, ReferralStep
+from telemed.invites.models import SessionAttendee
+from telemed.reviews.models import (
+    Agreement,
+    Recommendation,
+    Referral,
+    ReferralStatus,
+    ReferralStep,
+)
 
 
 def can_enter_room(user: User, session: BoardSession) -> bool:
@@ -103,3 +113,50 @@ def get_visible_referral(user: User, referral_id: int) -> Referral:
     if referral is None:
         raise NotFound("referral not found")
     return referral
+
+
+def case_board_id(case: Case, recommendation: Recommendation | None = None) -> int | None:
+    """The board that discussed the case: the recommendation's session, else its specialty's."""
+    if recommendation is not None and recommendation.session is not None:
+        return recommendation.session.board_id
+    return db.session.scalar(
+        select(BoardSpecialty.board_id).where(BoardSpecialty.specialty == case.specialty)
+    )
+
+
+def can_refer(user: User, recommendation: Recommendation) -> bool:
+    """Referrals are made by the members of the case's board and by staff."""
+    if user.is_staff:
+        return True
+    board_id = case_board_id(recommendation.case, recommendation)
+    return board_id is not None and is_member(user, board_id)
+
+
+# --- agreements -----------------------------------------------------------------------
+
+
+def visible_agreements(user: User) -> Select[tuple[Agreement]]:
+    """Agreements of the sessions ``user`` may see (the rule of the session pages)."""
+    query = select(Agreement)
+    if user.is_staff:
+        return query
+    member_of = select(BoardMember.board_id).where(BoardMember.user_id == user.id)
+    invited = select(SessionAttendee.session_id).where(
+        SessionAttendee.user_id == user.id, SessionAttendee.active.is_(True)
+    )
+    conditions = [Agreement.board_id.in_(member_of), Agreement.session_id.in_(invited)]
+    if user.role is Role.REFERRING and user.centre_id is not None:
+        conditions.append(Agreement.session_id.in_(centre_sessions(user)))
+    return query.where(or_(*conditions))
+
+
+def get_visible_agreement(user: User, agreement_id: int) -> Agreement:
+    agreement = db.session.scalar(visible_agreements(user).where(Agreement.id == agreement_id))
+    if agreement is None:
+        raise NotFound("agreement not found")
+    return agreement
+
+
+def can_mark_done(user: User, agreement: Agreement) -> bool:
+    """The board's members and coordinators, and the agreement's owner."""
+    return can_run_session(user, agreement.session) or user.id == agreement.owner_id

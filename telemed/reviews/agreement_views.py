@@ -23,7 +23,7 @@ from telemed.core.flashing import flash_error
 from telemed.extensions import db
 from telemed.reviews import agreements as service
 from telemed.reviews import referrals as referral_service
-from telemed.reviews.access import require_room
+from telemed.reviews.access import can_mark_done, get_visible_agreement, require_room
 from telemed.reviews.models import Agreement, Referral
 
 bp = Blueprint("agreements", __name__)
@@ -50,7 +50,7 @@ def agreement_form(session: BoardSession) -> dict[str, Any]:
 
 @bp.app_template_global()
 def can_mark_agreement(agreement: Agreement) -> bool:
-    return service.can_mark_done(current_user, agreement)
+    return can_mark_done(current_user, agreement)
 
 
 def seen_case_ids(case_ids: set[int]) -> set[int]:
@@ -117,7 +117,7 @@ def create(session_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/agreements/<int:agreement_id>/done")
 @login_required
 def done(agreement_id: int):  # type: ignore[no-untyped-def]
-    agreement = service.get_visible_agreement(current_user, agreement_id)
+    agreement = get_visible_agreement(current_user, agreement_id)
     data = {k: v for k, v in request.form.items() if k in ("note", "session_id")}
     try:
         service.mark_done(current_user, agreement, data)
@@ -132,7 +132,7 @@ def done(agreement_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/agreements/<int:agreement_id>/reopen")
 @login_required
 def reopen(agreement_id: int):  # type: ignore[no-untyped-def]
-    agreement = service.get_visible_agreement(current_user, agreement_id)
+    agreement = get_visible_agreement(current_user, agreement_id)
     try:
         service.reopen(current_user, agreement)
     except DomainError as err:

@@ -14,25 +14,31 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, false, not_, or_, select
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from telemed.audit import service as audit
 from telemed.auth.models import Role, User
-from telemed.boards.models import Board, BoardMember, BoardSession, SessionStatus
+from telemed.boards.models import Board, BoardSession, SessionStatus
 from telemed.boards.notices import local_when, session_link
-from telemed.boards.service import centre_sessions
+from telemed.cases.access import visible_cases
 from telemed.cases.models import Case
 from telemed.cases.service import add_event
 from telemed.core.clock import now_utc
-from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
+from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
 from telemed.invites.models import SessionAttendee
-from telemed.outbox.service import enqueue, in_language_of
-from telemed.reviews.access import can_run_session, can_see_case, require_runner
+from telemed.outbox.service import enqueue, in_language_of, user_locale
+from telemed.reviews.access import (
+    can_mark_done,
+    can_see_case,
+    require_runner,
+    visible_agreements,
+)
 from telemed.reviews.agreement_schemas import (
     AgreementDoneInputSchema,
     AgreementInputSchema,
@@ -95,11 +101,6 @@ def owner_candidates(session: BoardSession) -> list[User]:
 def minutes_final(session: BoardSession) -> bool:
     status = db.session.scalar(select(Minutes.status).where(Minutes.session_id == session.id))
     return status is MinutesStatus.FINAL
-
-
-def can_mark_done(user: User, agreement: Agreement) -> bool:
-    """The board's members and coordinators, and the agreement's owner."""
-    return can_run_session(user, agreement.session) or user.id == agreement.owner_id
 
 
 # --- changes --------------------------------------------------------------------------
@@ -234,7 +235,8 @@ def notify_owner(agreement: Agreement, owner: User) -> None:
         lines = [
             _("An agreement of %(board)s, session %(number)d, was assigned to you.",
               board=session.board.name, number=session.number),
-            _("Due: %(date)s", date=agreement.due_date.isoformat()),
+            _("Due: %(date)s", date=format_date(agreement.due_date, "long",
+                                                locale=user_locale(owner))),
         ]  # fmt: skip
         if agreement.case is not None:
             lines.append(_("Case: %(code)s", code=agreement.case.code))
@@ -264,8 +266,6 @@ def view(user: User, agreement: Agreement, seen: set[int] | None = None) -> Agre
 
 
 def views(user: User, agreements: list[Agreement]) -> list[AgreementView]:
-    from telemed.cases.access import visible_cases
-
     case_ids = {a.case_id for a in agreements if a.case_id is not None}
     seen: set[int] = set()
     if case_ids:
@@ -331,28 +331,6 @@ def overdue_agreements(user: User) -> list[Agreement]:
     if user.role is not Role.ADMIN:
         query = query.where(Board.coordinator_id == user.id)
     return list(db.session.scalars(query))
-
-
-def visible_agreements(user: User) -> Select[tuple[Agreement]]:
-    """Agreements of the sessions ``user`` may see (the rule of the session pages)."""
-    query = select(Agreement)
-    if user.is_staff:
-        return query
-    member_of = select(BoardMember.board_id).where(BoardMember.user_id == user.id)
-    invited = select(SessionAttendee.session_id).where(
-        SessionAttendee.user_id == user.id, SessionAttendee.active.is_(True)
-    )
-    conditions = [Agreement.board_id.in_(member_of), Agreement.session_id.in_(invited)]
-    if user.role is Role.REFERRING and user.centre_id is not None:
-        conditions.append(Agreement.session_id.in_(centre_sessions(user)))
-    return query.where(or_(*conditions))
-
-
-def get_visible_agreement(user: User, agreement_id: int) -> Agreement:
-    agreement = db.session.scalar(visible_agreements(user).where(Agreement.id == agreement_id))
-    if agreement is None:
-        raise NotFound("agreement not found")
-    return agreement
 
 
 def parse_list_query(args: Any) -> dict[str, Any]:

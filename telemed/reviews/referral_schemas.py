@@ -11,7 +11,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from telemed.api.common import PageSchema
 from telemed.cases.models import Sex
 from telemed.cases.schemas import CentreRefSchema
 from telemed.centres.models import CAPABILITY_FLAGS, CentreKind
@@ -182,7 +181,3 @@ class ReferralDetailSchema(ReferralOutSchema):
     pending_studies = fields.String(allow_none=True)
     case = fields.Nested(ReferralCaseSummarySchema)
     steps = fields.List(fields.Nested(ReferralStepOutSchema))
-
-
-class ReferralPageSchema(PageSchema):
-    items = fields.List(fields.Nested(ReferralOutSchema))

@@ -24,7 +24,7 @@ from telemed.core.errors import DomainError, InputError
 from telemed.core.flashing import flash_error
 from telemed.extensions import db
 from telemed.reviews import referrals as service
-from telemed.reviews.access import get_visible_referral, summary_only
+from telemed.reviews.access import can_refer, get_visible_referral, summary_only
 from telemed.reviews.models import Recommendation, Referral, ReferralStatus, TransplantType
 from telemed.reviews.referral_labels import REFERRAL_STATUS_LABELS, TRANSPLANT_LABELS
 from telemed.reviews.referral_schemas import dedupe
@@ -102,7 +102,7 @@ def referral_panel(case: Case) -> dict[str, Any]:
         refer_form(recommendation)
         for recommendation in service.case_recommendations(case)
         if not service.has_active_referral(recommendation)
-        and service.can_refer(current_user, recommendation)
+        and can_refer(current_user, recommendation)
     ]
     return {"referrals": service.case_referrals(case), "forms": forms}
 
@@ -179,7 +179,7 @@ def visible_recommendation(recommendation_id: int) -> Recommendation:
     if recommendation is None:
         abort(404)
     get_visible_case(current_user, recommendation.case_id)
-    if not service.can_refer(current_user, recommendation):
+    if not can_refer(current_user, recommendation):
         abort(403)
     return recommendation
 

@@ -24,17 +24,22 @@ from sqlalchemy import Select, case, select
 
 from telemed.audit import service as audit
 from telemed.auth.models import Role, User
-from telemed.boards.models import BoardSpecialty
-from telemed.boards.service import is_member
 from telemed.cases.models import Case
 from telemed.cases.service import add_event
+from telemed.centres.labels import CAPABILITY_LABELS
 from telemed.centres.models import CAPABILITY_FLAGS, Centre, CentreKind
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
 from telemed.outbox.service import enqueue, in_language_of
-from telemed.reviews.access import acts_for_receiver, acts_for_sender, visible_referrals
+from telemed.reviews.access import (
+    acts_for_receiver,
+    acts_for_sender,
+    can_refer,
+    case_board_id,
+    visible_referrals,
+)
 from telemed.reviews.models import (
     Recommendation,
     Referral,
@@ -147,23 +152,6 @@ def suggest_centres(
     return list(db.session.scalars(query.order_by(*order)))
 
 
-def case_board_id(case: Case, recommendation: Recommendation | None = None) -> int | None:
-    """The board that discussed the case: the recommendation's session, else its specialty's."""
-    if recommendation is not None and recommendation.session is not None:
-        return recommendation.session.board_id
-    return db.session.scalar(
-        select(BoardSpecialty.board_id).where(BoardSpecialty.specialty == case.specialty)
-    )
-
-
-def can_refer(actor: User, recommendation: Recommendation) -> bool:
-    """Referrals are made by the members of the case's board and by staff."""
-    if actor.is_staff:
-        return True
-    board_id = case_board_id(recommendation.case, recommendation)
-    return board_id is not None and is_member(actor, board_id)
-
-
 def has_active_referral(recommendation: Recommendation) -> bool:
     return any(r.status in ACTIVE_STATUSES for r in recommendation.referrals)
 
@@ -224,8 +212,6 @@ def receiving_centre(centre_id: int, case_: Case, needs: list[str]) -> Centre:
         raise InputError({"to_centre_id": [_("Choose a centre other than the case's own.")]})
     missing = [need for need in needs if not getattr(centre, need)]
     if missing:
-        from telemed.centres.labels import CAPABILITY_LABELS
-
         names = ", ".join(str(CAPABILITY_LABELS[need]) for need in missing)
         raise InputError({"to_centre_id": [
             _("%(centre)s cannot resolve this case: it has no %(missing)s.",

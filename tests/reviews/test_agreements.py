@@ -59,6 +59,8 @@ def room(app, user, template: str, session: BoardSession, can_run: bool = True) 
 def test_a_member_records_an_agreement_and_its_owner_is_told(
     app, in_session, own_case, chair, radiologist, referring
 ):
+    radiologist.locale = "en"  # the email goes out in the owner's language
+    db.session.commit()
     client = client_for(app, chair)
     response = record(client, in_session, owner_id=str(radiologist.id), owner_unit="Radiología",
                       case_id=str(own_case.id), next=f"/sessions/{in_session.id}/room")  # fmt: skip
@@ -73,7 +75,7 @@ def test_a_member_records_an_agreement_and_its_owner_is_told(
 
     [mail] = mails_to(radiologist, "agreement")
     assert f"/sessions/{in_session.id}" in mail.body_text and "CE-0001" in mail.body_text
-    assert "2026-03-12" in mail.body_text
+    assert "Due: March 12, 2026" in mail.body_text
     for secret in (TEXT, PATIENT_REFERENCE, "Leucemia"):
         assert secret not in mail.subject + mail.body_text
     assert mails_to(chair, "agreement") == []
