@@ -128,10 +128,8 @@ def suggestions():  # type: ignore[no-untyped-def]
     external partners with a transplant unit (HITO) first."""
     values = load_or_raise(SuggestionQuerySchema(), split_needs(request.args))
     case = get_visible_case(current_user, values["case_id"])
-    needs = values["needs"]
+    needs = service.effective_needs(values["needs"], values["transplant_type"])
     transplant = values["transplant_type"] is not None
-    if transplant and service.TRANSPLANT_UNIT not in needs:
-        needs = [*needs, service.TRANSPLANT_UNIT]
     return service.suggest_centres(needs, exclude_centre_id=case.centre_id, transplant=transplant)
 
 

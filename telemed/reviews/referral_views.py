@@ -27,7 +27,6 @@ from telemed.reviews import referrals as service
 from telemed.reviews.access import can_refer, get_visible_referral, summary_only
 from telemed.reviews.models import Recommendation, Referral, ReferralStatus, TransplantType
 from telemed.reviews.referral_labels import REFERRAL_STATUS_LABELS, TRANSPLANT_LABELS
-from telemed.reviews.referral_schemas import dedupe
 
 bp = Blueprint("referrals", __name__)
 
@@ -79,13 +78,12 @@ def refer_form(
     """The form's state from the request (``needs`` repeated, ``transplant_type``); unknown
     values are dropped rather than refused, since they only shape the suggestions."""
     args = args if args is not None else MultiDict()
-    needs = dedupe([n for n in args.getlist("needs") if n in CAPABILITY_FLAGS])
     try:
         transplant = TransplantType(args.get("transplant_type") or "")
     except ValueError:
         transplant = None
-    if transplant is not None and service.TRANSPLANT_UNIT not in needs:
-        needs = dedupe([*needs, service.TRANSPLANT_UNIT])
+    known = [n for n in args.getlist("needs") if n in CAPABILITY_FLAGS]
+    needs = service.effective_needs(known, transplant)
     centres = service.suggest_centres(
         needs,
         exclude_centre_id=recommendation.case.centre_id,

@@ -152,6 +152,13 @@ def suggest_centres(
     return list(db.session.scalars(query.order_by(*order)))
 
 
+def effective_needs(needs: list[str], transplant_type: TransplantType | None) -> list[str]:
+    """The needs in canonical order; a transplant type implies a transplant unit."""
+    if transplant_type is not None:
+        needs = [*needs, TRANSPLANT_UNIT]
+    return dedupe(needs)
+
+
 def has_active_referral(recommendation: Recommendation) -> bool:
     return any(r.status in ACTIVE_STATUSES for r in recommendation.referrals)
 
@@ -170,10 +177,8 @@ def create_referral(actor: User, recommendation: Recommendation, data: dict[str,
     case_ = recommendation.case
     if has_active_referral(recommendation):
         raise InvalidTransition(_("This recommendation already has a referral."))
-    needs = dedupe(values["needs"])
     transplant_type: TransplantType | None = values["transplant_type"]
-    if transplant_type is not None and TRANSPLANT_UNIT not in needs:
-        needs = dedupe([*needs, TRANSPLANT_UNIT])
+    needs = effective_needs(values["needs"], transplant_type)
     centre = receiving_centre(values["to_centre_id"], case_, needs)
     referral = Referral(
         case=case_,
