@@ -88,7 +88,7 @@ def summary_only(user: User, referral: Referral) -> bool:
     return not can_see_case(user, referral.case)
 
 
-def was_sent() -> Exists:
+def sent_clause() -> Exists:
     """A referral the sending side has sent (the receiving centre never sees drafts)."""
     return exists().where(
         ReferralStep.referral_id == Referral.id,
@@ -104,7 +104,7 @@ def visible_referrals(user: User) -> Select[tuple[Referral]]:
     seen_cases = visible_cases(user).with_only_columns(Case.id)
     conditions = [Referral.case_id.in_(seen_cases)]
     if user.role is Role.REFERRING and user.centre_id is not None:
-        conditions.append(and_(Referral.to_centre_id == user.centre_id, was_sent()))
+        conditions.append(and_(Referral.to_centre_id == user.centre_id, sent_clause()))
     return query.where(or_(*conditions))
 
 
