@@ -121,7 +121,7 @@ def issue(actor: User, attendance: Attendance) -> Certificate:
         for _attempt in range(ISSUE_ATTEMPTS):
             # DO NOTHING on any unique clash: another first download of the same attendance
             # (we then read its row) or, very unlikely, a code already taken (we retry).
-            created = db.session.execute(
+            created = db.session.scalar(
                 insert(Certificate)
                 .values(
                     attendance_id=attendance.id,
@@ -131,10 +131,11 @@ def issue(actor: User, attendance: Attendance) -> Certificate:
                     issued_at=now_utc(),
                 )
                 .on_conflict_do_nothing()
+                .returning(Certificate.id)
             )
             certificate = existing(attendance)
             if certificate is not None:
-                if created.rowcount == 1:
+                if created == certificate.id:
                     audit.record(
                         actor, "certificate.issued", "certificate", certificate.id,
                         session=attendance.session_id, attendance=attendance.id,
