@@ -119,7 +119,7 @@ def read_minutes(actor: User, session: BoardSession, *, via: str) -> MinutesReco
 def require_coordinator(actor: User, session: BoardSession) -> None:
     require_room(actor, session)
     if not actor.is_staff:
-        raise Forbidden(_("Only the board's coordinator can do this with the minutes."))
+        raise Forbidden(_("Only the board's coordinator can do this."))
 
 
 def ensure_row(session: BoardSession) -> int:

@@ -86,6 +86,7 @@ def render_page(
         ended=minutes.session_ended(session),
         can_add_addendum=current_user.is_staff and record.final,
         certificate_rows=certificate_rows(session),
+        own_certificate=certificates.can_download_own(current_user, session),
         errors=errors or {},
         values=request.form if errors else {},
     ), (422 if errors else 200)

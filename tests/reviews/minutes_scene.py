@@ -29,6 +29,7 @@ from telemed.boards.sessions import generate_sessions
 from telemed.cases.models import Case
 from telemed.centres.models import Centre, CentreKind
 from telemed.extensions import db
+from telemed.invites.models import AttendeeRole, SessionAttendee
 from telemed.reviews.models import (
     Agreement,
     Attendance,
@@ -218,7 +219,8 @@ class Training:
 def training(make_board: Callable[..., Board], make_user: Callable[..., User], chair: User,
              referring: User, coordinator: User) -> Training:  # fmt: skip
     """The first session of a training board ("Hora Dorada"), with a specialist and a
-    referring doctor present, a guest, and a member marked absent; not yet ended."""
+    referring doctor present (the specialist invited as audience, the doctor not), a guest,
+    and a member marked absent; not yet ended."""
     absent = make_user(Role.SPECIALIST, name="Dra. Ausente")
     members = [(chair, MemberRole.CHAIR), (absent, MemberRole.MEMBER)]
     board = make_board(name="Capacitación en oncología pediátrica", kind=SessionKind.TRAINING,
@@ -228,6 +230,9 @@ def training(make_board: Callable[..., Board], make_user: Callable[..., User], c
     session.topic = "Hora Dorada: neutropenia febril"
     session.speaker = "Dra. Ana Martínez Peña"
     attendee = make_user(Role.SPECIALIST, name="Dr. Julián Ortíz", email="ortiz@hospital.test")
+    # Invited as the audience, so the room (and the minutes) are open to them.
+    db.session.add(SessionAttendee(session_id=session.id, user_id=attendee.id,
+                                   role=AttendeeRole.OPTIONAL, reason="audience"))  # fmt: skip
     attend(session, attendee, AttendanceRole.MEMBER, unit="HGZ No. 1 Campeche")
     attend(session, referring, AttendanceRole.REFERRING, unit="HGR No. 1 Tijuana")
     guest = attend(session, None, AttendanceRole.GUEST, name="Enf. Lucía Gómez",

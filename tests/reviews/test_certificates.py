@@ -45,7 +45,13 @@ def audit_count(action: str) -> int:
 
 
 def test_a_person_present_downloads_their_certificate_once_issued(app, training):
+    minutes_page = f"/sessions/{training.session.id}/minutes"
+    before = client_for(app, training.attendee).get(minutes_page)
+    assert before.status_code == 200
+    assert 'id="own-certificate"' not in before.get_data(as_text=True)  # not ended yet
     end(training.session, minutes=75)
+    after = client_for(app, training.attendee).get(minutes_page).get_data(as_text=True)
+    assert f'href="/sessions/{training.session.id}/certificate.pdf"' in after
     response = own(app, training.attendee, training.session)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
