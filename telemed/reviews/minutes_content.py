@@ -1,0 +1,286 @@
+"""What the minutes of a session say, built from the session record.
+
+The content is plain JSON (enum values, ISO dates, case codes and ids, never a patient
+identifier), so frozen minutes read the same in every language: labels are added where
+they are shown (``minutes_display``). ``for_viewer`` then hides, per reader, the review of
+cases they may not see.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+
+from telemed.auth.models import User
+from telemed.boards.models import BoardSession, SessionKind, SessionStatus
+from telemed.cases.access import visible_cases
+from telemed.cases.models import Case, format_case_code
+from telemed.core.clock import now_utc
+from telemed.extensions import db
+from telemed.reviews.models import (
+    Agreement,
+    Attendance,
+    AttendanceRole,
+    Recommendation,
+    Referral,
+    ReferralStatus,
+)
+
+CONTENT_VERSION = 1
+# The order the minutes list attendees in.
+ROLE_ORDER = (
+    AttendanceRole.CHAIR,
+    AttendanceRole.COORDINATOR,
+    AttendanceRole.MEMBER,
+    AttendanceRole.REFERRING,
+    AttendanceRole.GUEST,
+)
+CLOSED_REFERRALS = (ReferralStatus.COMPLETED, ReferralStatus.CANCELLED)
+TOPIC_KINDS = (SessionKind.TRAINING, SessionKind.KEYNOTE)
+
+
+# --- building the content -------------------------------------------------------------
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment is not None else None
+
+
+def build_minutes(session: BoardSession) -> dict[str, Any]:
+    """The minutes as the record stands now (JSON-able; codes only, no patient data)."""
+    board = session.board
+    zone = ZoneInfo(board.timezone)
+    start = session.started_at or session.starts_at
+    end = session.ended_at or session.ends_at
+    return {
+        "version": CONTENT_VERSION,
+        "generated_at": iso(now_utc()),
+        "board": {"id": board.id, "name": board.name, "timezone": board.timezone},
+        "session": {
+            "id": session.id,
+            "number": session.number,
+            "kind": session.kind.value,
+            "extraordinary": session.extraordinary,
+            "date": start.astimezone(zone).date().isoformat(),
+            "start": iso(start),
+            "end": iso(end),
+            "start_recorded": session.started_at is not None,
+            "end_recorded": session.ended_at is not None,
+        },
+        "topic": session.topic if session.kind in TOPIC_KINDS else None,
+        "speaker": session.speaker if session.kind in TOPIC_KINDS else None,
+        "attendance": attendance_of(session),
+        "follow_up": follow_up_of(session),
+        "open_referrals": open_referrals_of(session),
+        "cases": cases_of(session),
+        "general_matters": session.general_matters or None,
+        "agreements": [
+            agreement_entry(agreement, session)
+            for agreement in db.session.scalars(
+                select(Agreement).where(Agreement.session_id == session.id).order_by(Agreement.id)
+            )
+        ],
+    }
+
+
+def present_attendances(session: BoardSession) -> list[Attendance]:
+    rows = db.session.scalars(
+        select(Attendance).where(Attendance.session_id == session.id, Attendance.present.is_(True))
+    ).all()
+    return sorted(rows, key=lambda a: (ROLE_ORDER.index(a.role), a.name.casefold(), a.id))
+
+
+def attendance_of(session: BoardSession) -> list[dict[str, Any]]:
+    entries = []
+    for row in present_attendances(session):
+        user = row.user
+        unit = row.unit or (user.centre.name if user is not None and user.centre else "")
+        discipline = row.discipline or (
+            user.discipline.value if user is not None and user.discipline else None
+        )
+        entries.append(
+            {
+                "name": row.name,
+                "role": row.role.value,
+                "unit": unit,
+                "discipline": discipline,
+                "guest": row.user_id is None,
+            }
+        )
+    return entries
+
+
+def previous_session(session: BoardSession) -> BoardSession | None:
+    return db.session.scalar(
+        select(BoardSession)
+        .where(
+            BoardSession.board_id == session.board_id,
+            BoardSession.starts_at < session.starts_at,
+            BoardSession.status != SessionStatus.CANCELLED,
+        )
+        .order_by(BoardSession.starts_at.desc())
+        .limit(1)
+    )
+
+
+def follow_up_of(session: BoardSession) -> list[dict[str, Any]]:
+    """Agreements of earlier sessions still open when the previous session ended or marked
+    done since; done means done by the end of this one."""
+    earlier = select(BoardSession.id).where(
+        BoardSession.board_id == session.board_id, BoardSession.starts_at < session.starts_at
+    )
+    query = select(Agreement).where(
+        Agreement.board_id == session.board_id, Agreement.session_id.in_(earlier)
+    )
+    before = previous_session(session)
+    if before is not None:
+        since = before.ended_at or before.ends_at
+        query = query.where(or_(Agreement.done_at.is_(None), Agreement.done_at >= since))
+    agreements = db.session.scalars(query.order_by(Agreement.due_date, Agreement.id)).all()
+    return [agreement_entry(agreement, session, follow_up=True) for agreement in agreements]
+
+
+def session_day(session: BoardSession) -> date:
+    start = session.started_at or session.starts_at
+    return start.astimezone(ZoneInfo(session.board.timezone)).date()
+
+
+def agreement_entry(
+    agreement: Agreement, session: BoardSession, *, follow_up: bool = False
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": agreement.id,
+        "text": agreement.text,
+        "owner": agreement.owner_label,
+        "due_date": agreement.due_date.isoformat(),
+        "case_id": agreement.case_id,
+        "case_code": format_case_code(agreement.case_id) if agreement.case_id else None,
+    }
+    if follow_up:
+        until = session.ended_at or session.ends_at
+        done = agreement.done_at is not None and agreement.done_at <= until
+        entry.update(
+            session_number=agreement.session.number,
+            done=done,
+            done_at=iso(agreement.done_at) if done else None,
+            overdue=not done and agreement.due_date < session_day(session),
+        )
+    return entry
+
+
+def open_referrals_of(session: BoardSession) -> list[dict[str, Any]]:
+    """Referrals of the board's cases not yet completed or cancelled, made before or
+    between sessions (those of this session are listed under their case)."""
+    board_recommendations = select(Recommendation.id).where(
+        Recommendation.session_id.in_(
+            select(BoardSession.id).where(BoardSession.board_id == session.board_id)
+        )
+    )
+    this_session = select(Recommendation.id).where(Recommendation.session_id == session.id)
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(
+            or_(
+                Referral.board_id == session.board_id,
+                Referral.recommendation_id.in_(board_recommendations),
+            ),
+            Referral.status.not_in(CLOSED_REFERRALS),
+            Referral.created_at <= (session.ended_at or session.ends_at),
+            or_(
+                Referral.recommendation_id.is_(None),
+                Referral.recommendation_id.not_in(this_session),
+            ),
+        )
+        .order_by(Referral.created_at, Referral.id)
+    ).all()
+    return [
+        {"case_id": referral.case_id, "case_code": format_case_code(referral.case_id),
+         **referral_entry(referral)}
+        for referral in referrals
+    ]  # fmt: skip
+
+
+def referral_entry(referral: Referral) -> dict[str, Any]:
+    return {
+        "to_centre": referral.to_centre.name,
+        "transplant_type": referral.transplant_type.value if referral.transplant_type else None,
+        "status": referral.status.value,
+    }
+
+
+def cases_of(session: BoardSession) -> list[dict[str, Any]]:
+    entries = []
+    for item in session.agenda:
+        recommendations = db.session.scalars(
+            select(Recommendation)
+            .where(
+                or_(
+                    Recommendation.agenda_item_id == item.id,
+                    and_(
+                        Recommendation.agenda_item_id.is_(None),
+                        Recommendation.session_id == session.id,
+                        Recommendation.case_id == item.case_id,
+                    ),
+                )
+            )
+            .order_by(Recommendation.recorded_at, Recommendation.id)
+        ).all()
+        entries.append(
+            {
+                "agenda_code": item.agenda_code,
+                "case_id": item.case_id,
+                "case_code": item.case.code,
+                "carried_over": item.carried_over,
+                "presented_by": item.presented_by.name if item.presented_by else None,
+                "outcome": item.outcome.value,
+                "recommendations": [
+                    {
+                        "category": rec.category.value,
+                        "text": rec.text,
+                        "consensus": rec.consensus,
+                        "dissent": rec.dissent or None,
+                        "responsible": rec.responsible,
+                    }
+                    for rec in recommendations
+                ],
+                "referrals": [
+                    referral_entry(ref) for rec in recommendations for ref in rec.referrals
+                ],
+            }
+        )
+    return entries
+
+
+# --- what each reader sees ------------------------------------------------------------
+
+
+def for_viewer(content: dict[str, Any], user: User) -> dict[str, Any]:
+    """The minutes as ``user`` may read them: a referring doctor sees the review of their
+    own centre's cases only; of the others, the agenda code, presenter and outcome."""
+    if user.is_staff:
+        return content
+    ids = {entry["case_id"] for entry in content["cases"]}
+    ids |= {entry["case_id"] for entry in content["open_referrals"]}
+    ids |= {e["case_id"] for e in content["follow_up"] + content["agreements"] if e["case_id"]}
+    visible = (
+        set(
+            db.session.scalars(
+                visible_cases(user).with_only_columns(Case.id).where(Case.id.in_(ids))
+            )
+        )
+        if ids
+        else set()
+    )
+    shown = copy.deepcopy(content)
+    for entry in shown["cases"]:
+        if entry["case_id"] not in visible:
+            entry.update(recommendations=[], referrals=[], withheld=True)
+    shown["open_referrals"] = [e for e in shown["open_referrals"] if e["case_id"] in visible]
+    for entry in shown["follow_up"] + shown["agreements"]:
+        if entry["case_id"] and entry["case_id"] not in visible:
+            entry.update(text=None, withheld=True)
+    return shown
