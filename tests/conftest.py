@@ -25,6 +25,9 @@ from telemed.core.clock import Clock
 from telemed.extensions import db as _db
 from telemed.extensions import limiter
 
+# Browser fixtures (one Chromium per run) for every folder that drives a browser.
+pytest_plugins = ["tests.browser.fixtures"]
+
 PASSWORD = "correct-horse-42"
 START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)  # Monday 11:00 in Mexico City
 PNG_BYTES = (
