@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from telemed.auth.service import is_safe_next
 from telemed.boards.models import BoardSession
@@ -24,7 +23,7 @@ from telemed.extensions import db
 from telemed.reviews import agreements as service
 from telemed.reviews import referrals as referral_service
 from telemed.reviews.access import can_mark_done, get_visible_agreement, require_room
-from telemed.reviews.models import Agreement, Referral
+from telemed.reviews.models import Agreement
 
 bp = Blueprint("agreements", __name__)
 
@@ -65,17 +64,7 @@ def room_follow_up(session: BoardSession) -> dict[str, Any]:
     """The follow-up of earlier agreements (open, or reported done here) and the board's
     open referrals created before this session; a referring doctor sees only the code of
     another centre's case."""
-    referrals = list(
-        db.session.scalars(
-            select(Referral)
-            .where(
-                Referral.board_id == session.board_id,
-                Referral.status.in_(referral_service.OPEN_STATUSES),
-                Referral.created_at < session.starts_at,
-            )
-            .order_by(Referral.created_at, Referral.id)
-        )
-    )
+    referrals = referral_service.open_referrals_before(session)
     seen = seen_case_ids({r.case_id for r in referrals})
     return {
         "agreements": service.views(current_user, service.follow_up_agreements(session)),

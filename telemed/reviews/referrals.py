@@ -24,6 +24,7 @@ from sqlalchemy import Select, case, select
 
 from telemed.audit import service as audit
 from telemed.auth.models import Role, User
+from telemed.boards.models import BoardSession
 from telemed.cases.models import Case
 from telemed.cases.service import add_event
 from telemed.centres.labels import CAPABILITY_LABELS
@@ -464,5 +465,20 @@ def case_recommendations(case_: Case) -> list[Recommendation]:
             select(Recommendation)
             .where(Recommendation.case_id == case_.id)
             .order_by(Recommendation.recorded_at, Recommendation.id)
+        )
+    )
+
+
+def open_referrals_before(session: BoardSession) -> list[Referral]:
+    """For a session's follow-up: the board's referrals made before it and still open."""
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .where(
+                Referral.board_id == session.board_id,
+                Referral.status.in_(OPEN_STATUSES),
+                Referral.created_at < session.starts_at,
+            )
+            .order_by(Referral.created_at, Referral.id)
         )
     )

@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (fixtures imported below are requested by name)
+# ruff: noqa: F811  (the review fixtures imported below are requested by name)
 """In a real browser: the "refer" form follows the ticked needs without reloading (the small
 script asks the suggestions API), and the referral goes through with CSRF protection on."""
 
@@ -14,7 +14,16 @@ from sqlalchemy import select
 
 from telemed.extensions import db as _db
 from telemed.reviews.models import Referral, ReferralStatus
+from tests.boards.conftest import accept, accepted, board, chair, make_board, send  # noqa: F401
 from tests.conftest import PASSWORD
+from tests.reviews.conftest import (  # noqa: F401  (the session ready to be held)
+    agenda,
+    first,
+    foreign_case,
+    in_session,
+    own_case,
+    radiologist,
+)
 from tests.reviews.referral_support import network, recommend  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
