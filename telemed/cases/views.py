@@ -26,6 +26,7 @@ from telemed.centres.service import list_centres
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.flashing import flash_error
 from telemed.extensions import db
+from telemed.reviews.timeline import case_timeline
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -102,6 +103,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         can_attach=(is_case_centre_doctor(current_user, case) or current_user.is_staff)
         and case.status in service.OPEN_STATUSES,
         scheduling=case_scheduling(case.id),
+        timeline=case_timeline(case, current_user),
     )
 
 

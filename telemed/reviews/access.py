@@ -78,3 +78,19 @@ def get_visible_referral(user: User, referral_id: int) -> Referral:
     if referral is None:
         raise NotFound("referral not found")
     return referral
+
+
+# --- preparation ----------------------------------------------------------------------
+
+
+def can_read_board_notes(user: User, case: Case) -> bool:
+    """Preparation notes are for the board: staff and the specialists who see the case, never
+    the referring doctors (they see the questions put to them, and answer them)."""
+    if user.is_staff:
+        return True
+    return user.role is Role.SPECIALIST and can_see_case(user, case)
+
+
+def can_mark_reviewed(user: User, session: BoardSession) -> bool:
+    """ "I have reviewed this case" is a member's statement about their own preparation."""
+    return is_member(user, session.board_id)
