@@ -165,7 +165,7 @@ def attachment_material(case_id: int, attachment_id: int):  # type: ignore[no-un
     attachment = service.get_attachment(case, attachment_id)
     try:
         service.set_material(current_user, attachment, {"material": request.form.get("material")})
-    except (InputError, InvalidTransition, Forbidden) as err:
+    except (InputError, InvalidTransition) as err:  # forbidden is a 403 page
         flash_error(err)
     else:
         flash(_("Saved: %(file)s.", file=attachment.filename), "success")
