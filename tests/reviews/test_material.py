@@ -276,6 +276,8 @@ def test_the_flag_job_emails_the_referring_doctor_once_and_marks_the_timeline(
 ):
     attach(foreign_case, other_referring, "immunophenotype", "fc-ifn")
     attach(foreign_case, other_referring, "minimal_residual_disease", "fc-mrd")
+    referring.locale = "en"  # emails go out in the recipient's language
+    db.session.commit()
 
     assert flag_missing_material() == 1
     assert flag_missing_material() == 0  # run again: nothing new
