@@ -56,6 +56,8 @@ STYLES: dict[str, tuple[str, str]] = {
     "material_missing": ("danger", "!"),
 }
 DEFAULT_STYLE = ("primary", "•")
+# Steps that name the session in full (board, number, date); the others just its number.
+FULL_SESSION_KINDS = frozenset({"scheduled", "unscheduled", "discussed", "deferred"})
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,12 @@ def agenda_items(case: Case) -> list[AgendaItem]:
     )
 
 
-def session_line(item: AgendaItem) -> str:
+def session_line(item: AgendaItem, kind: str) -> str:
+    """Which session: in full where the case moves on or off an agenda, briefly elsewhere."""
     session = item.session
+    if kind not in FULL_SESSION_KINDS:
+        return _("session %(number)d · agenda code %(code)s", number=session.number,
+                 code=item.agenda_code)  # fmt: skip
     return _(
         "%(board)s, session %(number)d, %(when)s · agenda code %(code)s",
         board=session.board.name, number=session.number,
@@ -125,7 +131,7 @@ def describe(
         parts.append(_("Missing: %(material)s", material=material_names(rest)))
         rest = ""
     if item is not None:
-        parts.append(session_line(item))
+        parts.append(session_line(item, event.kind))
     elif match is not None:
         parts.append(_("agenda code %(code)s", code=f"CE {match['session']}.{match['case']}"))
     if rest:
