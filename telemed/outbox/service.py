@@ -88,8 +88,11 @@ def enqueue(
         next_attempt_at=now_utc(),
         created_at=now_utc(),
     )
-    result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return result.rowcount == 1
+    # RETURNING says whether a row went in (an ORM-enabled insert's rowcount does not).
+    result = db.session.execute(
+        statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
+    )
+    return result.first() is not None
 
 
 def user_locale(user: User) -> str:

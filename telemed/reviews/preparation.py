@@ -204,9 +204,11 @@ def insert_ignoring_duplicates(values: dict[str, Any]) -> bool:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(CaseReviewMark).values(**values)
     result = db.session.execute(
-        statement.on_conflict_do_nothing(index_elements=["session_id", "case_id", "user_id"])
+        statement.on_conflict_do_nothing(
+            index_elements=["session_id", "case_id", "user_id"]
+        ).returning(CaseReviewMark.id)
     )
-    return result.rowcount == 1
+    return result.first() is not None
 
 
 def mark_reviewed(actor: User, session: BoardSession, case_id: int) -> bool:
