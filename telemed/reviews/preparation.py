@@ -44,7 +44,11 @@ from telemed.reviews.access import (
     require_runner,
 )
 from telemed.reviews.models import CaseReviewMark, NoteKind, PreparationNote
-from telemed.reviews.preparation_schemas import AnswerInputSchema, NoteInputSchema
+from telemed.reviews.preparation_schemas import (
+    AnswerInputSchema,
+    NoteInputSchema,
+    QuestionInputSchema,
+)
 
 UPCOMING = (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
 # Cases that can still be completed before the board discusses them.
@@ -137,6 +141,23 @@ def add_note(
         notices.question_asked(note, item, case.submitted_by)
     db.session.commit()
     return note
+
+
+def ask_question(actor: User, case: Case, data: dict[str, Any]) -> PreparationNote:
+    """A question for the session the case is on (the API's way; the pages name the session)."""
+    values = load_or_raise(QuestionInputSchema(), data)
+    item = current_item(case)
+    if item is None:
+        raise InvalidTransition(_("This case is not on an agenda being prepared."))
+    return add_note(actor, item.session, case.id, {"kind": NoteKind.QUESTION.value, **values})
+
+
+def list_questions(actor: User, case: Case) -> list[PreparationNote]:
+    """The questions on a case the actor sees (the read is audited)."""
+    questions = notes_of(case.id, NoteKind.QUESTION)
+    audit.record(actor, "preparation.questions_view", "case", case.id, code=case.code)
+    db.session.commit()
+    return questions
 
 
 def get_question(user: User, note_id: int) -> PreparationNote:

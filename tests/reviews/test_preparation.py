@@ -428,3 +428,61 @@ def test_services_refuse_clearly(prepared, own_case, chair, coordinator, referri
     db.session.commit()
     with pytest.raises(InvalidTransition):
         preparation.answer_question(referring, note, {"answer": ANSWER})
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_questions_and_answers_through_the_api(
+    app, agenda, own_case, chair, referring, other_referring, specialist, clock, make_case
+):
+    url = f"/api/v1/cases/{own_case.id}/questions"
+    member, doctor = client_for(app, chair), client_for(app, referring)
+    early = member.post(url, json={"text": QUESTION})
+    assert early.status_code == 409
+    assert "Preparation opens when the agenda closes" in early.get_json()["message"]
+
+    clock.set(agenda.cutoff_at)
+    close_due_agendas()
+    assert member.post(url, json={"text": "x"}).get_json()["errors"] == {
+        "text": ["Write 2 to 4000 characters."]}  # fmt: skip
+    assert member.post(url, json={"text": QUESTION, "kind": "note"}).status_code == 422
+    assert doctor.post(url, json={"text": QUESTION}).status_code == 403
+    assert client_for(app, specialist).post(url, json={"text": QUESTION}).status_code == 404
+    assert count(PreparationNote) == 0
+
+    asked = member.post(url, json={"text": QUESTION})
+    assert asked.status_code == 201
+    body = asked.get_json()
+    assert (body["text"], body["asked_by"], body["answer"]) == (QUESTION, chair.name, None)
+    assert body["session_id"] == agenda.id
+    assert len(emails("question_asked")) == 1
+
+    answer_url = f"{url}/{body['id']}/answer"
+    assert (
+        client_for(app, other_referring).put(answer_url, json={"answer": ANSWER}).status_code == 404
+    )
+    assert member.put(answer_url, json={"answer": ANSWER}).status_code == 403
+    assert doctor.put(answer_url, json={"answer": ""}).status_code == 422
+    answered = doctor.put(answer_url, json={"answer": ANSWER})
+    assert answered.status_code == 200
+    assert (answered.get_json()["answer"], answered.get_json()["answered_by"]) == (
+        ANSWER, referring.name)  # fmt: skip
+    assert len(emails("question_answered")) == 1
+
+    listed = doctor.get(url)
+    assert [q["answer"] for q in listed.get_json()] == [ANSWER]
+    assert client_for(app, other_referring).get(url).status_code == 404
+    assert [a.actor_id for a in audits("preparation.questions_view")] == [referring.id]
+    # A question is reachable only through its own case.
+    elsewhere = make_case(specialty="solid_tumours")
+    wrong = f"/api/v1/cases/{elsewhere.id}/questions/{body['id']}/answer"
+    assert doctor.put(wrong, json={"answer": ANSWER}).status_code == 404
+
+
+def test_the_api_is_in_the_openapi_document(app):
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    paths = spec["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/cases/{case_id}/questions"])
+    assert "put" in paths["/api/v1/cases/{case_id}/questions/{question_id}/answer"]
+    assert "material" in spec["components"]["schemas"]["AttachmentOut"]["properties"]
