@@ -92,5 +92,5 @@ def can_read_board_notes(user: User, case: Case) -> bool:
 
 
 def can_mark_reviewed(user: User, session: BoardSession) -> bool:
-    """ "I have reviewed this case" is a member's statement about their own preparation."""
+    """Marking a case reviewed is a member's statement about their own preparation."""
     return is_member(user, session.board_id)

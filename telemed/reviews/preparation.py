@@ -109,13 +109,6 @@ def agenda_entry(session: BoardSession, case_id: int) -> AgendaItem:
     return item
 
 
-def get_session(session_id: int) -> BoardSession:
-    session = db.session.get(BoardSession, session_id)
-    if session is None:
-        raise NotFound("session not found")
-    return session
-
-
 def add_note(
     actor: User, session: BoardSession, case_id: int, data: dict[str, Any]
 ) -> PreparationNote:
@@ -233,7 +226,7 @@ def insert_ignoring_duplicates(values: dict[str, Any]) -> bool:
 
 
 def mark_reviewed(actor: User, session: BoardSession, case_id: int) -> bool:
-    """ "I have reviewed this case": idempotent; returns whether this call recorded it."""
+    """Record "I have reviewed this case": idempotent; returns whether this call did it."""
     require_runner(actor, session)
     item = agenda_entry(session, case_id)
     if not can_mark_reviewed(actor, session):

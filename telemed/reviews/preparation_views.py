@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from telemed.auth.service import is_safe_next
 from telemed.boards.labels import OUTCOME_LABELS
 from telemed.boards.models import AgendaItem, BoardSession
+from telemed.boards.sessions import get_session
 from telemed.cases.models import Case
 from telemed.core.errors import InputError, InvalidTransition
 from telemed.core.flashing import flash_error
@@ -41,7 +42,7 @@ def case_anchor(case_id: int) -> str:
 @login_required
 def overview(session_id: int):  # type: ignore[no-untyped-def]
     """The agenda with who reviewed each case, open questions and missing material."""
-    session = preparation.get_session(session_id)
+    session = get_session(session_id)
     require_runner(current_user, session)
     started = preparation.preparation_started(session)
     rows = preparation.agenda_rows(session) if started else []
@@ -61,7 +62,7 @@ def overview(session_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/sessions/<int:session_id>/cases/<int:case_id>/notes")
 @login_required
 def add_note(session_id: int, case_id: int):  # type: ignore[no-untyped-def]
-    session = preparation.get_session(session_id)
+    session = get_session(session_id)
     data = {k: v for k, v in request.form.items() if k in ("kind", "text")}
     try:
         note = preparation.add_note(current_user, session, case_id, data)
@@ -78,7 +79,7 @@ def add_note(session_id: int, case_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/sessions/<int:session_id>/cases/<int:case_id>/reviewed")
 @login_required
 def reviewed(session_id: int, case_id: int):  # type: ignore[no-untyped-def]
-    session = preparation.get_session(session_id)
+    session = get_session(session_id)
     try:
         preparation.mark_reviewed(current_user, session, case_id)
     except REFUSED as err:  # closed, or bad input: said on the page; 403/404 are pages
