@@ -14,6 +14,7 @@ from telemed.boards import assignment, sessions
 from telemed.invites import service as invites
 from telemed.jobs import lease
 from telemed.outbox import service as outbox
+from telemed.reviews import material
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +75,7 @@ def check_quorum() -> Any:
 
 def send_reminders() -> Any:
     return run_as_leader("send_reminders", invites.send_reminders)
+
+
+def flag_missing_material() -> Any:
+    return run_as_leader("flag_missing_material", material.flag_missing_material)

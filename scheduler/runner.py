@@ -43,6 +43,8 @@ def job_table(app: Flask) -> list[tuple[str, str, IntervalTrigger]]:
          IntervalTrigger(minutes=15, timezone=UTC)),
         ("send_reminders", "scheduler.jobs:send_reminders",
          IntervalTrigger(minutes=1, timezone=UTC)),
+        ("flag_missing_material", "scheduler.jobs:flag_missing_material",
+         IntervalTrigger(minutes=15, timezone=UTC)),
     ]  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from telemed.auth.models import Discipline, Role, User
 from telemed.boards.models import Board, BoardMember, BoardSpecialty, MemberRole, SessionKind
-from telemed.cases.models import Specialty
+from telemed.cases.models import MaterialKind, RequestKind, Specialty
 from telemed.centres.models import CAPABILITY_FLAGS, Centre, CentreKind
 from telemed.extensions import db
 
@@ -321,7 +321,27 @@ class DemoBoard:
     rrule: str
     first_number: int
     quorum: tuple[Discipline, ...] = ()
+    # What each kind of request must have attached before the cut-off.
+    required_material: tuple[tuple[RequestKind, tuple[MaterialKind, ...]], ...] = ()
 
+    def material_config(self) -> dict[str, list[str]]:
+        return {kind.value: [m.value for m in needed] for kind, needed in self.required_material}
+
+
+_PATHOLOGY, _IMAGING = MaterialKind.PATHOLOGY_REPORT, MaterialKind.IMAGING
+_IMMUNO, _MRD = MaterialKind.IMMUNOPHENOTYPE, MaterialKind.MINIMAL_RESIDUAL_DISEASE
+SOLID_TUMOUR_MATERIAL = (
+    (RequestKind.DIAGNOSIS_OPINION, (_PATHOLOGY, _IMAGING)),
+    (RequestKind.TREATMENT_PLAN, (_PATHOLOGY,)),
+)
+LEUKAEMIA_MATERIAL = (
+    (RequestKind.DIAGNOSIS_OPINION, (_IMMUNO,)),
+    (RequestKind.TRANSPLANT_EVALUATION, (_IMMUNO, _MRD)),
+)
+TRANSPLANT_MATERIAL = (
+    (RequestKind.DIAGNOSIS_OPINION, (_IMMUNO,)),
+    (RequestKind.TRANSPLANT_EVALUATION, (_IMMUNO, _MRD, MaterialKind.CYTOGENETICS)),
+)
 
 WEEKLY_THURSDAY_18 = "FREQ=WEEKLY;BYDAY=TH;BYHOUR=18;BYMINUTE=0"
 DEMO_BOARDS: tuple[DemoBoard, ...] = (
@@ -329,13 +349,14 @@ DEMO_BOARDS: tuple[DemoBoard, ...] = (
               (Specialty.SOLID_TUMOURS, Specialty.CNS_TUMOURS, Specialty.BONE_SOFT_TISSUE,
                Specialty.PALLIATIVE_CARE),
               WEEKLY_THURSDAY_18, 160,
-              (Discipline.PAEDIATRIC_ONCOLOGY, Discipline.RADIOLOGY, Discipline.PATHOLOGY)),
+              (Discipline.PAEDIATRIC_ONCOLOGY, Discipline.RADIOLOGY, Discipline.PATHOLOGY),
+              SOLID_TUMOUR_MATERIAL),
     DemoBoard("Comité de leucemias y linfomas", SessionKind.CASE_REVIEW,
               (Specialty.LEUKAEMIA_LYMPHOMA,), "FREQ=WEEKLY;BYDAY=TU;BYHOUR=18;BYMINUTE=0", 19,
-              (Discipline.PAEDIATRIC_ONCOLOGY, Discipline.HAEMATOLOGY)),
+              (Discipline.PAEDIATRIC_ONCOLOGY, Discipline.HAEMATOLOGY), LEUKAEMIA_MATERIAL),
     DemoBoard("Comité de trasplante", SessionKind.CASE_REVIEW, (Specialty.TRANSPLANT,),
               "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;BYHOUR=17;BYMINUTE=0", 1,
-              (Discipline.TRANSPLANT, Discipline.HAEMATOLOGY)),
+              (Discipline.TRANSPLANT, Discipline.HAEMATOLOGY), TRANSPLANT_MATERIAL),
     DemoBoard("Capacitación", SessionKind.TRAINING, (),
               "FREQ=MONTHLY;BYDAY=1FR;BYHOUR=13;BYMINUTE=0", 1),
     DemoBoard("Conferencias magistrales", SessionKind.KEYNOTE, (),
@@ -360,6 +381,7 @@ def load_demo_boards() -> int:
             cutoff_time=time(23, 59),
             room_url_pattern="https://video.telemed.local/comite-{board}/sesion-{session}",
             quorum_disciplines=[d.value for d in demo.quorum],
+            required_material=demo.material_config(),
             next_session_number=demo.first_number, active=True,
         )  # fmt: skip
         board.specialties = [BoardSpecialty(specialty=s) for s in demo.specialties]

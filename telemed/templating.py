@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
             "urgency": case_labels.URGENCY_LABELS,
             "specialty": case_labels.SPECIALTY_LABELS,
             "event": case_labels.EVENT_LABELS,
+            "material": case_labels.MATERIAL_LABELS,
             "centre_kind": KIND_LABELS,
             "capability": CAPABILITY_LABELS,
             "role": ROLE_LABELS,

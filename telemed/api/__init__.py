@@ -19,6 +19,7 @@ def register_api(app: Flask) -> None:
         centres,
         me,
         minutes,
+        preparation,
         referrals,
         room,
         sessions,
@@ -28,6 +29,7 @@ def register_api(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "Personal API token"}
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
-    for module in (cases, centres, me, boards, sessions, room, referrals, agreements, minutes):
+    for module in (cases, centres, me, boards, sessions, room, referrals, agreements, minutes,
+                   preparation):  # fmt: skip
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

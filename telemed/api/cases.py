@@ -10,7 +10,9 @@ from marshmallow import fields
 from telemed.api.common import PageSchema, json_body, page_envelope
 from telemed.cases import service
 from telemed.cases.access import get_visible_case
+from telemed.cases.models import MaterialKind
 from telemed.cases.schemas import (
+    AttachmentMaterialSchema,
     AttachmentOutSchema,
     CaseDetailSchema,
     CaseInputSchema,
@@ -111,7 +113,14 @@ def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "material": {
+                            "type": "string",
+                            "enum": [kind.value for kind in MaterialKind],
+                            "description": "What the files of this upload are (optional).",
+                        },
+                    },
                 }
             }
         }
@@ -123,4 +132,15 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
     """Attach PDF, JPEG or PNG files (checked by content) to an open case."""
     case = get_visible_case(current_user, case_id)
     files = [(f.filename or "", f.read()) for f in request.files.getlist("file") if f.filename]
-    return service.add_attachments(current_user, case, files)
+    return service.add_attachments(current_user, case, files, material=request.form.get("material"))
+
+
+@blp.route("/<int:case_id>/attachments/<int:attachment_id>", methods=["PATCH"])
+@blp.doc(requestBody={"content": {"application/json": {"schema": AttachmentMaterialSchema}}})
+@blp.response(200, AttachmentOutSchema)
+@login_required
+def set_material(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+    """Say (or correct) what an attachment is; ``null`` clears it."""
+    case = get_visible_case(current_user, case_id)
+    attachment = service.get_attachment(case, attachment_id)
+    return service.set_material(current_user, attachment, json_body())

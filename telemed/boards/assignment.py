@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from flask_babel import gettext as _
+from sqlalchemy import String, and_, cast, func, insert, literal, select, update
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from telemed.audit import service as audit
@@ -174,9 +174,9 @@ def place_batch(board: Board) -> tuple[int, int, int]:
                 "outcome": ItemOutcome.PENDING, "placed_at": now,
             })  # fmt: skip
             placed_ids.append(candidate.id)
-    mark_scheduled(placed_ids, now)
     if items:  # Core executemany: the ORM's per-row bookkeeping is not needed here
         db.session.execute(insert(AgendaItem.__table__), items)
+    mark_scheduled(placed_ids, now)
     settle_no_session_flags(board, placed_ids, now)
     flagged = flag_at_risk(board, plan, by_id, unplaced, now)
     db.session.commit()
@@ -253,8 +253,9 @@ def take_places_many(counts: dict[int, int], now: datetime, chunk: int = 5000) -
 def mark_scheduled(case_ids: list[int], now: datetime, chunk: int = 5000) -> None:
     """Accepted → scheduled, with a timeline event; a case changed meanwhile loses the race.
 
-    The events are written by ``INSERT ... SELECT`` from the cases just changed, so no row
-    passes through Python.
+    The events are written by ``INSERT ... SELECT`` from the cases just changed and their new
+    agenda entries (inserted first), so no row passes through Python; each names its agenda
+    code (``CE <session>.<case>``), from which the timeline tells which session it is.
     """
     for start in range(0, len(case_ids), chunk):
         ids = case_ids[start : start + chunk]
@@ -269,14 +270,23 @@ def mark_scheduled(case_ids: list[int], now: datetime, chunk: int = 5000) -> Non
         events = CaseEvent.__table__
         db.session.execute(
             insert(events).from_select(
-                ["case_id", "at", "kind", "from_status", "to_status"],
+                ["case_id", "at", "kind", "from_status", "to_status", "message"],
                 select(
                     Case.id,
                     literal(now, UTCDateTime()),
                     literal("scheduled"),
                     literal("accepted"),
                     literal("scheduled"),
+                    literal("CE ")
+                    + cast(BoardSession.number, String)
+                    + literal(".")
+                    + cast(Case.id, String),
                 )
+                .join(
+                    AgendaItem,
+                    and_(AgendaItem.case_id == Case.id, AgendaItem.outcome == ItemOutcome.PENDING),
+                )
+                .join(BoardSession, BoardSession.id == AgendaItem.session_id)
                 .where(Case.id.in_(ids))
                 .order_by(Case.id),
             )

@@ -11,7 +11,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates,
 
 from telemed.auth.models import Discipline
 from telemed.boards.models import MemberRole, SessionKind
-from telemed.cases.models import Specialty
+from telemed.cases.models import MaterialKind, RequestKind, Specialty
 from telemed.core.schemas import MEXICAN_TIMEZONES, InputSchema
 
 # Rules that repeat by the hour, minute or second would flood the calendar with sessions.
@@ -51,6 +51,33 @@ def parse_rrule(text: str, dtstart: datetime) -> rrule:
     return rule
 
 
+class MaterialByRequest(fields.Field):
+    """``{request_kind: [material, ...]}``: what each kind of request needs before the cut-off.
+
+    Only known kinds and materials are accepted (anything else refuses the whole field, with one
+    message); kinds needing nothing are dropped and materials are kept in a stable order, so the
+    saved value compares equal however the form or the API sent it.
+    """
+
+    default_error_messages = {"invalid": _l("Choose among the options.")}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, list]:
+        if not isinstance(value, dict):
+            raise self.make_error("invalid")
+        kinds = {kind.value for kind in RequestKind}
+        materials = {material.value for material in MaterialKind}
+        for kind, chosen in value.items():
+            if kind not in kinds or not isinstance(chosen, list):
+                raise self.make_error("invalid")
+            if any(not isinstance(m, str) or m not in materials for m in chosen):
+                raise self.make_error("invalid")
+        shaped = {
+            kind.value: [m.value for m in MaterialKind if m.value in value.get(kind.value, [])]
+            for kind in RequestKind
+        }
+        return {kind: chosen for kind, chosen in shaped.items() if chosen}
+
+
 class BoardInputSchema(InputSchema):
     """The board form (and the API): timing changes apply to sessions generated later."""
 
@@ -73,6 +100,12 @@ class BoardInputSchema(InputSchema):
     quorum_disciplines = choice_list([d.value for d in Discipline])
     active = fields.Boolean(load_default=True)
     public_feed = fields.Boolean(load_default=False)
+    required_material = MaterialByRequest(
+        load_default=dict,
+        metadata={
+            "description": "Material each kind of request needs: {request_kind: [material]}."
+        },
+    )
 
     @validates("room_url_pattern")
     def check_room(self, value: str, **_: Any) -> None:

@@ -46,7 +46,7 @@ from telemed.invites import service as invites
 BOARD_FIELDS = (
     "name", "kind", "coordinator_id", "timezone", "rrule", "dtstart", "duration_minutes",
     "minutes_per_case", "cutoff_days_before", "cutoff_time", "room_url_pattern",
-    "quorum_disciplines", "active", "public_feed",
+    "quorum_disciplines", "active", "public_feed", "required_material",
 )  # fmt: skip
 # Agenda entries that make a session "the session of my case" for a referring doctor.
 KEPT_OUTCOMES = AGENDA_OUTCOMES
@@ -154,6 +154,7 @@ def form_values(board: Board) -> dict[str, Any]:
         "quorum_disciplines": list(board.quorum_disciplines or []),
         "active": board.active,
         "public_feed": board.public_feed,
+        "required_material": {k: list(v) for k, v in (board.required_material or {}).items()},
     }
 
 

@@ -196,7 +196,8 @@ def release_item(item: AgendaItem, outcome: ItemOutcome, *, carry: bool) -> None
     case = item.case
     if case.status is CaseStatus.SCHEDULED:
         case.status = CaseStatus.ACCEPTED
-        add_event(case, None, "unscheduled", CaseStatus.SCHEDULED, CaseStatus.ACCEPTED)
+        add_event(case, None, "unscheduled", CaseStatus.SCHEDULED, CaseStatus.ACCEPTED,
+                  item.agenda_code)  # fmt: skip
     if carry:
         case.carry_over += 1
         item.carried_over = True

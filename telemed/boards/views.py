@@ -99,8 +99,7 @@ def edit(board_id: int):  # type: ignore[no-untyped-def]
 def save_board(board: Board | None):  # type: ignore[no-untyped-def]
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        data = form_data("specialties", "quorum_disciplines")
-        data["active"] = "active" in request.form
+        data = board_form_data()
         try:
             saved = service.save_board(current_user, data, board)
         except InputError as err:
@@ -109,8 +108,7 @@ def save_board(board: Board | None):  # type: ignore[no-untyped-def]
         else:
             flash(_("Board %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("boards.detail", board_id=saved.id))
-        values: dict[str, Any] = form_data("specialties", "quorum_disciplines")
-        values["active"] = "active" in request.form
+        values: dict[str, Any] = board_form_data()
     elif board is not None:
         values = service.form_values(board)
     else:
@@ -131,6 +129,26 @@ def save_board(board: Board | None):  # type: ignore[no-untyped-def]
         specialty_choices=list(SPECIALTY_LABELS.items()),
         discipline_choices=discipline_choices(),
     ), (422 if errors else 200)
+
+
+# The required-material grid posts one checkbox list per kind of request.
+MATERIAL_PREFIX = "required_material."
+
+
+def board_form_data() -> dict[str, Any]:
+    """The board form as the schema expects it: lists, the active box, the material grid."""
+    data = {
+        k: v
+        for k, v in form_data("specialties", "quorum_disciplines").items()
+        if not k.startswith(MATERIAL_PREFIX)
+    }
+    data["active"] = "active" in request.form
+    data["required_material"] = {
+        name.removeprefix(MATERIAL_PREFIX): request.form.getlist(name)
+        for name in request.form
+        if name.startswith(MATERIAL_PREFIX)
+    }
+    return data
 
 
 def discipline_choices() -> list[tuple[Discipline, Any]]:

@@ -57,6 +57,17 @@ EVENT_LABELS = {
     "scheduled": _l("Placed on a session's agenda"),
     "unscheduled": _l("Taken off the agenda"),
     "discussed": _l("Discussed by the board"),
+    "deferred": _l("Deferred to a later session"),
+    "follow_up": _l("Back to scheduling for a follow-up"),
+    "recommendation": _l("Recommendation issued"),
+    "adherence": _l("Whether the recommendation was carried out"),
+    "referral": _l("Referral"),
+    "agreement": _l("Agreement recorded"),
+    "agreement_done": _l("Agreement done"),
+    "question": _l("Question from the board"),
+    "answer": _l("Question answered"),
+    "reviewed": _l("Reviewed by a board member"),
+    "material_missing": _l("Required material missing"),
 }
 MATERIAL_LABELS = {
     MaterialKind.PATHOLOGY_REPORT: _l("Pathology report"),

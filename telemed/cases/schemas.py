@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from telemed.cases.models import CaseStatus, RequestKind, Sex, Specialty, Urgency
+from telemed.cases.models import CaseStatus, MaterialKind, RequestKind, Sex, Specialty, Urgency
 from telemed.core.schemas import InputSchema
 
 # ICD-10: a letter, two digits, optionally a dot and one to four more characters (C91.0, C71).
@@ -86,6 +86,18 @@ class TransitionInputSchema(InputSchema):
     message = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=4000))
 
 
+class AttachmentMaterialSchema(InputSchema):
+    """What an upload (or an attachment already stored) is: optional, one of the kinds."""
+
+    material = fields.Enum(
+        MaterialKind,
+        by_value=True,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Kind of material, so boards can check what is missing."},
+    )
+
+
 class CaseListQuerySchema(InputSchema):
     """Filters shared by the case list page and ``GET /api/v1/cases``."""
 
@@ -115,6 +127,7 @@ class AttachmentOutSchema(Schema):
     filename = fields.String()
     content_type = fields.String()
     size = fields.Integer()
+    material = fields.Enum(MaterialKind, by_value=True, allow_none=True)
     uploaded_at = fields.AwareDateTime()
     download_url = fields.Method("get_download_url")
 

@@ -26,15 +26,16 @@ from telemed.auth.models import User
 from telemed.cases import storage
 from telemed.cases.access import is_case_centre_doctor, visible_cases
 from telemed.cases.labels import STATUS_LABELS
-from telemed.cases.models import Attachment, Case, CaseEvent, CaseStatus
+from telemed.cases.models import Attachment, Case, CaseEvent, CaseStatus, MaterialKind
 from telemed.cases.schemas import (
     CASE_FIELDS,
     DRAFT_OPTIONAL,
+    AttachmentMaterialSchema,
     CaseInputSchema,
     CaseListQuerySchema,
 )
 from telemed.core.clock import local_day_start, now_utc
-from telemed.core.errors import Forbidden, InputError, InvalidTransition
+from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
 
@@ -100,15 +101,18 @@ def create_case(
     *,
     submit: bool = False,
     files: Sequence[tuple[str, bytes]] = (),
+    material: Any = None,
 ) -> Case:
     """Create a case for the actor's centre, as a draft or submitted straight away.
 
-    Everything (fields and files) is checked before anything is written.
+    Everything (fields, files and their kind of material) is checked before anything is
+    written.
     """
     if not actor.is_referring or actor.centre_id is None:
         raise Forbidden(_("Only referring doctors of a centre can send cases."))
     values = load_or_raise(CaseInputSchema(), data, partial=() if submit else DRAFT_OPTIONAL)
     check_deadline(values, actor)
+    kind = parse_material(material)
     uploads = [prepare_upload(name, content) for name, content in files]
     case = Case(
         centre_id=actor.centre_id,
@@ -121,7 +125,7 @@ def create_case(
     add_event(case, actor, "created", None, CaseStatus.DRAFT)
     audit.record(actor, "case.create", "case", case.id, code=case.code)
     for upload in uploads:
-        attach(actor, case, upload)
+        attach(actor, case, upload, kind)
     if submit:
         apply_action(actor, case, ACTIONS["submit"], None)
     db.session.commit()
@@ -281,22 +285,66 @@ def prepare_upload(filename: str, content: bytes) -> Upload:
 
 
 def add_attachments(
-    actor: User, case: Case, files: Sequence[tuple[str, bytes]]
+    actor: User, case: Case, files: Sequence[tuple[str, bytes]], material: Any = None
 ) -> list[Attachment]:
-    """Attach checked files to an open case the actor may change: all of them or none."""
-    if not (is_case_centre_doctor(actor, case) or actor.is_staff):
-        raise Forbidden(_("You cannot add files to this case."))
-    if case.status not in OPEN_STATUSES:
-        raise InvalidTransition(_("Files cannot be added to a closed or withdrawn case."))
+    """Attach checked files to an open case the actor may change: all of them or none.
+
+    ``material`` (a ``MaterialKind`` value or blank) says what the files of this upload are.
+    """
+    require_attachment_editor(actor, case)
+    kind = parse_material(material)
     if not files:
         raise InputError({"file": [_("Choose a file.")]})
     uploads = [prepare_upload(name, content) for name, content in files]
-    attachments = [attach(actor, case, upload) for upload in uploads]
+    attachments = [attach(actor, case, upload, kind) for upload in uploads]
     db.session.commit()
     return attachments
 
 
-def attach(actor: User, case: Case, upload: Upload) -> Attachment:
+def require_attachment_editor(actor: User, case: Case) -> None:
+    """The case centre's referring doctors and staff change the files of an open case."""
+    if not (is_case_centre_doctor(actor, case) or actor.is_staff):
+        raise Forbidden(_("You cannot add files to this case."))
+    if case.status not in OPEN_STATUSES:
+        raise InvalidTransition(_("Files cannot be added to a closed or withdrawn case."))
+
+
+def parse_material(material: Any) -> MaterialKind | None:
+    """A kind of material from a form or JSON value; unknown values are a field error."""
+    if isinstance(material, MaterialKind) or material is None:
+        return material
+    values = load_or_raise(AttachmentMaterialSchema(), {"material": material})
+    return values["material"]
+
+
+def set_material(actor: User, attachment: Attachment, data: dict[str, Any]) -> Attachment:
+    """Say (or correct) what an attachment is, so the board can tell what is missing."""
+    case = attachment.case
+    require_attachment_editor(actor, case)
+    values = load_or_raise(AttachmentMaterialSchema(), data)
+    before = attachment.material
+    if before is not values["material"]:
+        attachment.material = values["material"]
+        audit.record(
+            actor, "attachment.material", "attachment", attachment.id, case=case.code,
+            before=before.value if before else None,
+            after=attachment.material.value if attachment.material else None,
+        )  # fmt: skip
+    db.session.commit()
+    return attachment
+
+
+def get_attachment(case: Case, attachment_id: int) -> Attachment:
+    """An attachment of a case the caller already may see (404 otherwise)."""
+    attachment = next((a for a in case.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise NotFound("attachment not found")
+    return attachment
+
+
+def attach(
+    actor: User, case: Case, upload: Upload, material: MaterialKind | None = None
+) -> Attachment:
     """Store the bytes by hash and add the attachment to the current transaction."""
     attachment = Attachment(
         case=case,
@@ -304,13 +352,17 @@ def attach(actor: User, case: Case, upload: Upload) -> Attachment:
         content_type=upload.content_type,
         size=len(upload.content),
         sha256=storage.store(upload.content),
+        material=material,
         uploaded_by_id=actor.id,
         uploaded_at=now_utc(),
     )
     db.session.add(attachment)
     db.session.flush()
     add_event(case, actor, "attachment_added", None, None)
-    audit.record(actor, "attachment.create", "attachment", attachment.id, case=case.code)
+    audit.record(
+        actor, "attachment.create", "attachment", attachment.id, case=case.code,
+        material=material.value if material else None,
+    )  # fmt: skip
     return attachment
 
 

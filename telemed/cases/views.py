@@ -26,6 +26,7 @@ from telemed.centres.service import list_centres
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.flashing import flash_error
 from telemed.extensions import db
+from telemed.reviews.timeline import case_timeline
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -58,9 +59,11 @@ def new():  # type: ignore[no-untyped-def]
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         submit = request.form.get("action") == "submit"
+        data = form_data()
+        material = data.pop("material", None)
         try:
             case = service.create_case(
-                current_user, form_data(), submit=submit, files=uploaded_files()
+                current_user, data, submit=submit, files=uploaded_files(), material=material
             )
         except InputError as err:
             db.session.rollback()
@@ -100,6 +103,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
         can_attach=(is_case_centre_doctor(current_user, case) or current_user.is_staff)
         and case.status in service.OPEN_STATUSES,
         scheduling=case_scheduling(case.id),
+        timeline=case_timeline(case, current_user),
     )
 
 
@@ -143,14 +147,29 @@ def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
 def upload(case_id: int):  # type: ignore[no-untyped-def]
     case = get_visible_case(current_user, case_id)
     try:
-        service.add_attachments(current_user, case, uploaded_files())
+        service.add_attachments(
+            current_user, case, uploaded_files(), material=request.form.get("material")
+        )
     except InputError as err:
-        db.session.rollback()
-        for message in err.errors.get("file", []):
-            flash(message, "danger")
+        flash_error(err)
     else:
         flash(_("File attached."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.post("/<int:case_id>/attachments/<int:attachment_id>/material")
+@login_required
+def attachment_material(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+    """Say what a file already attached is (pathology report, immunophenotype, ...)."""
+    case = get_visible_case(current_user, case_id)
+    attachment = service.get_attachment(case, attachment_id)
+    try:
+        service.set_material(current_user, attachment, {"material": request.form.get("material")})
+    except (InputError, InvalidTransition) as err:  # forbidden is a 403 page
+        flash_error(err)
+    else:
+        flash(_("Saved: %(file)s.", file=attachment.filename), "success")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#attachments")
 
 
 @bp.get("/<int:case_id>/attachments/<int:attachment_id>")

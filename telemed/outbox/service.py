@@ -56,11 +56,12 @@ def enqueue(
     body_html: str | None = None,
     ics: bytes | str | None = None,
     ics_method: str | None = None,
-) -> None:
+) -> bool:
     """Add a message to the current transaction unless the same key was queued before.
 
     ``ics`` is an iTIP calendar (``ics_method`` REQUEST, the default, or CANCEL) that goes
-    out inline and as an ``invite.ics`` attachment.
+    out inline and as an ``invite.ics`` attachment. Returns whether this call queued it, so a
+    caller can do something else exactly once with it (e.g. a timeline event).
     """
     if isinstance(ics, bytes):
         ics = ics.decode("utf-8")
@@ -87,7 +88,11 @@ def enqueue(
         next_attempt_at=now_utc(),
         created_at=now_utc(),
     )
-    db.session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    # RETURNING says whether a row went in (an ORM-enabled insert's rowcount does not).
+    result = db.session.execute(
+        statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
+    )
+    return result.first() is not None
 
 
 def user_locale(user: User) -> str:

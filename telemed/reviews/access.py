@@ -160,3 +160,19 @@ def get_visible_agreement(user: User, agreement_id: int) -> Agreement:
 def can_mark_done(user: User, agreement: Agreement) -> bool:
     """The board's members and coordinators, and the agreement's owner."""
     return can_run_session(user, agreement.session) or user.id == agreement.owner_id
+
+
+# --- preparation ----------------------------------------------------------------------
+
+
+def can_read_board_notes(user: User, case: Case) -> bool:
+    """Preparation notes are for the board: staff and the specialists who see the case, never
+    the referring doctors (they see the questions put to them, and answer them)."""
+    if user.is_staff:
+        return True
+    return user.role is Role.SPECIALIST and can_see_case(user, case)
+
+
+def can_mark_reviewed(user: User, session: BoardSession) -> bool:
+    """Marking a case reviewed is a member's statement about their own preparation."""
+    return is_member(user, session.board_id)

@@ -232,8 +232,9 @@ def test_attachments_through_the_api_appear_in_the_detail(app, make_case, referr
     )
     assert response.status_code == 201
     [attachment] = client.get(f"/api/v1/cases/{case.id}").get_json()["attachments"]
-    assert set(attachment) == {"id", "filename", "content_type", "size", "uploaded_at",
-                               "download_url"}  # fmt: skip
+    assert set(attachment) == {"id", "filename", "content_type", "size", "material",
+                               "uploaded_at", "download_url"}  # fmt: skip
+    assert attachment["material"] is None
     assert attachment["filename"] == "inmunofenotipo.pdf"
     assert attachment["uploaded_at"] == "2026-03-02T17:00:00+00:00"
 
