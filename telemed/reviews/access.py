@@ -16,11 +16,11 @@ from sqlalchemy import Select, or_, select
 from telemed.auth.models import Role, User
 from telemed.boards.models import AgendaItem, BoardSession
 from telemed.boards.service import can_view_session, is_member
-from telemed.cases.access import visible_cases
+from telemed.cases.access import is_case_centre_doctor, visible_cases
 from telemed.cases.models import Case
 from telemed.core.errors import Forbidden, NotFound
 from telemed.extensions import db
-from telemed.reviews.models import Referral
+from telemed.reviews.models import Recommendation, Referral
 
 
 def can_enter_room(user: User, session: BoardSession) -> bool:
@@ -78,3 +78,23 @@ def get_visible_referral(user: User, referral_id: int) -> Referral:
     if referral is None:
         raise NotFound("referral not found")
     return referral
+
+
+def get_visible_recommendation(user: User, recommendation_id: int) -> Recommendation:
+    """A recommendation is seen by whoever sees its case (404 otherwise)."""
+    recommendation = db.session.get(Recommendation, recommendation_id)
+    if recommendation is None or not can_see_case(user, recommendation.case):
+        raise NotFound("recommendation not found")
+    return recommendation
+
+
+def can_record_adherence(user: User, recommendation: Recommendation) -> bool:
+    """Only the referring doctors of the case's centre say whether it was carried out."""
+    return is_case_centre_doctor(user, recommendation.case)
+
+
+def require_adherence(user: User, recommendation: Recommendation) -> None:
+    if not can_see_case(user, recommendation.case):
+        raise NotFound("recommendation not found")
+    if not can_record_adherence(user, recommendation):
+        raise Forbidden(_("Only the referring doctors of the case's centre can record this."))
