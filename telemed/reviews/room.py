@@ -104,14 +104,9 @@ def in_record_language() -> Any:
 
 def unit_of(user: User, discipline: Discipline | None) -> str:
     """The user's centre, else (for board members without one) their discipline."""
-    from telemed.auth.labels import DISCIPLINE_LABELS
-
     if user.centre is not None:
         return user.centre.name
-    if discipline is not None:
-        with in_record_language():
-            return str(DISCIPLINE_LABELS[discipline])
-    return ""
+    return unit_of_discipline(discipline) if discipline is not None else ""
 
 
 def expected_people(session: BoardSession) -> list[Expected]:
@@ -159,6 +154,10 @@ class Person:
     present: bool | None
     attendance_id: int | None = None
 
+    @property
+    def centre_unit(self) -> str:
+        return centre_unit(self)
+
 
 @dataclass
 class RoomAttendance:
@@ -191,13 +190,12 @@ def room_attendance(session: BoardSession) -> RoomAttendance:
     rows = attendance_rows(session)
     marked = {row.user_id: row for row in rows if row.user_id is not None}
     expected = expected_people(session)
+    members = {m.user_id for m in session.board.members}
     people: list[Person] = []
     unlisted = 0
     for entry in expected:
         row = marked.pop(entry.user.id, None)
-        board_side = entry.role is not AttendanceRole.GUEST or entry.user.id in {
-            m.user_id for m in session.board.members
-        }
+        board_side = entry.user.id in members or entry.role is AttendanceRole.COORDINATOR
         if row is None and len(expected) > LIST_LIMIT and not board_side:
             unlisted += 1
             continue
@@ -223,6 +221,21 @@ def person_of(row: Attendance) -> Person:
     return Person(row.user_id, row.name, row.unit, row.role, discipline, row.present, row.id)
 
 
+def centre_unit(person: Person) -> str:
+    """The unit to show beside the discipline: empty when the unit *is* the discipline (a
+    member without a centre), which the page shows in the viewer's language instead."""
+    if person.discipline is not None and person.unit == unit_of_discipline(person.discipline):
+        return ""
+    return person.unit
+
+
+def unit_of_discipline(discipline: Discipline) -> str:
+    from telemed.auth.labels import DISCIPLINE_LABELS
+
+    with in_record_language():
+        return str(DISCIPLINE_LABELS[discipline])
+
+
 def require_room_open(session: BoardSession) -> None:
     """The record is kept from an hour before the start until the minutes are final."""
     if session.status is SessionStatus.CANCELLED:
@@ -231,6 +244,11 @@ def require_room_open(session: BoardSession) -> None:
         raise InvalidTransition(_("The room opens one hour before the session starts."))
     if minutes_final(session):
         raise InvalidTransition(_("The minutes are final; add an addendum instead."))
+
+
+def record_open(session: BoardSession) -> bool:
+    """Whether the room's record may still change (the forms are offered)."""
+    return session.status is not SessionStatus.CANCELLED and not minutes_final(session)
 
 
 def minutes_final(session: BoardSession) -> bool:

@@ -91,7 +91,7 @@ def attendance_context(session: BoardSession) -> dict[str, Any]:
     return {
         "session": session,
         "board": session.board,
-        "can_run": access.can_run_session(current_user, session),
+        "can_run": access.can_run_session(current_user, session) and service.record_open(session),
         "attendance": service.room_attendance(session),
         "local_start": board_local(session, session.started_at),
         "local_end": board_local(session, session.ended_at),
