@@ -9,7 +9,7 @@ change. What is written to case timelines and emails names cases by code only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from telemed.audit import service as audit
 from telemed.auth.models import Discipline, Role, User
 from telemed.boards import sessions as session_service
 from telemed.boards.models import (
+    AGENDA_OUTCOMES,
     AgendaItem,
     BoardSession,
     ItemOutcome,
@@ -166,7 +167,7 @@ class RoomAttendance:
     guests: list[Person]
     quorum: Quorum
     unlisted: int = 0
-    present_count: int = field(default=0)
+    present_count: int = 0
 
 
 def attendance_rows(session: BoardSession) -> list[Attendance]:
@@ -264,14 +265,11 @@ def mark_attendance(actor: User, session: BoardSession, user_id: Any, present: A
     access.require_runner(actor, session)
     require_room_open(session)
     values = load_or_raise(MarkInputSchema(), {"user_id": user_id, "present": present})
-    for attempt in range(2):
-        try:
-            return write_mark(actor, session, values["user_id"], values["present"])
-        except IntegrityError:  # another runner marked the same person at the same moment
-            db.session.rollback()
-            if attempt:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    try:
+        return write_mark(actor, session, values["user_id"], values["present"])
+    except IntegrityError:  # another runner marked the same person at the same moment
+        db.session.rollback()
+        return write_mark(actor, session, values["user_id"], values["present"])
 
 
 def write_mark(actor: User, session: BoardSession, user_id: int, present: bool) -> Attendance:
@@ -599,8 +597,6 @@ def case_recommendations(case_id: int) -> list[Recommendation]:
 
 def earlier_entries(item: AgendaItem) -> list[AgendaItem]:
     """The case's other agenda entries that were a session's business, newest first."""
-    from telemed.boards.models import AGENDA_OUTCOMES
-
     return list(
         db.session.scalars(
             select(AgendaItem)

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 from telemed.boards import sessions as session_service
 from telemed.boards.labels import OUTCOME_LABELS, SECTION_LABELS
 from telemed.boards.models import AgendaItem, BoardSession, SessionKind
+from telemed.cases.access import is_case_centre_doctor
 from telemed.cases.models import Case
 from telemed.core.errors import InputError, InvalidTransition, NotFound
 from telemed.core.flashing import flash_error
@@ -27,7 +28,7 @@ from telemed.extensions import db
 from telemed.reviews import access
 from telemed.reviews import room as service
 from telemed.reviews.labels import ADHERENCE_LABELS, ATTENDANCE_ROLE_LABELS, CATEGORY_LABELS
-from telemed.reviews.models import Adherence, Recommendation, RecommendationCategory
+from telemed.reviews.models import Recommendation, RecommendationCategory
 
 bp = Blueprint("room", __name__)
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
@@ -60,9 +61,7 @@ def case_recommendations(case: Case) -> CaseRecommendations:
     """For ``reviews/_case_recommendations.html`` (the case page already checked access)."""
     return CaseRecommendations(
         items=service.case_recommendations(case.id),
-        can_adhere=current_user.is_authenticated
-        and current_user.is_referring
-        and current_user.centre_id == case.centre_id,
+        can_adhere=current_user.is_authenticated and is_case_centre_doctor(current_user, case),
     )
 
 
@@ -329,7 +328,7 @@ def adherence(recommendation_id: int):  # type: ignore[no-untyped-def]
     except InputError as err:
         flash_error(err)
     else:
-        label = ADHERENCE_LABELS[Adherence(recommendation.adherence)]
+        label = ADHERENCE_LABELS[recommendation.adherence]  # type: ignore[index]
         flash(_("Adherence recorded: %(answer)s.", answer=label), "success")
     return redirect(
         url_for("cases.detail", case_id=case_id, _anchor=f"recommendation-{recommendation_id}")

@@ -20,6 +20,7 @@ from telemed.core.schemas import InputSchema
 from telemed.reviews.models import Adherence, AttendanceRole, RecommendationCategory
 
 REQUIRED = _l("This field is required.")
+DISSENT_NEEDED = _l("Record the dissent: it was not by consensus.")
 TEXT_LIMIT = 5000
 
 # --- input ----------------------------------------------------------------------------
@@ -46,9 +47,7 @@ class RecommendationInputSchema(InputSchema):
     @validates_schema
     def dissent_unless_consensus(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("consensus") is False and not data.get("dissent"):
-            raise ValidationError(
-                {"dissent": [str(_l("Record the dissent: it was not by consensus."))]}
-            )
+            raise ValidationError({"dissent": [str(DISSENT_NEEDED)]})
 
     @post_load
     def no_dissent_in_consensus(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -91,7 +90,7 @@ class OutcomeInputSchema(InputSchema):
                 if not data.get(name):
                     errors[name] = [str(REQUIRED)]
             if data.get("consensus") is False and not data.get("dissent"):
-                errors["dissent"] = [str(_l("Record the dissent: it was not by consensus."))]
+                errors["dissent"] = [str(DISSENT_NEEDED)]
         elif data.get("outcome") == "deferred" and not data.get("reason"):
             errors["reason"] = [str(_l("Say why the case is deferred."))]
         if errors:
