@@ -4,11 +4,12 @@ agenda closed at the cut-off, held after it ends. Every function is idempotent."
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from telemed.audit import service as audit
@@ -29,6 +30,11 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.extensions import db
 from telemed.invites import service as invites
+
+# Outcomes may be recorded from shortly before the start (members gather early).
+DECIDE_FROM = timedelta(hours=1)
+# A session started in the room and not ended keeps its cases this long after its planned end.
+LATE_GRACE = timedelta(hours=3)
 
 
 def next_number(board_id: int) -> int:
@@ -188,11 +194,7 @@ def release_all(session: BoardSession, outcome: ItemOutcome, notify=None) -> lis
 def release_item(item: AgendaItem, outcome: ItemOutcome, *, carry: bool) -> None:
     """End a pending entry, free its place, and put the case back in the queue."""
     item.outcome = outcome
-    db.session.execute(
-        update(BoardSession)
-        .where(BoardSession.id == item.session_id)
-        .values(booked=BoardSession.booked - 1, roster_version=BoardSession.roster_version + 1)
-    )
+    free_place(item, roster_changed=True)
     case = item.case
     if case.status is CaseStatus.SCHEDULED:
         case.status = CaseStatus.ACCEPTED
@@ -201,6 +203,17 @@ def release_item(item: AgendaItem, outcome: ItemOutcome, *, carry: bool) -> None
     if carry:
         case.carry_over += 1
         item.carried_over = True
+
+
+def free_place(item: AgendaItem, *, roster_changed: bool = False) -> None:
+    """An entry stops holding a place (``booked`` counts pending entries); when its doctor
+    may no longer be invited, the invite job is told the roster changed."""
+    values: dict[str, Any] = {"booked": BoardSession.booked - 1}
+    if roster_changed:
+        values["roster_version"] = BoardSession.roster_version + 1
+    db.session.execute(
+        update(BoardSession).where(BoardSession.id == item.session_id).values(**values)
+    )
 
 
 def close_due_agendas() -> int:
@@ -252,12 +265,21 @@ def attendees(session: BoardSession) -> list[User]:
 
 
 def finish_ended_sessions() -> int:
-    """After the end: the session is held; cases not discussed go back with precedence."""
+    """After the end: the session is held; cases not discussed go back with precedence.
+
+    A session started in the room and not yet ended is running late: it keeps its cases
+    until ``LATE_GRACE`` after its planned end, so a long meeting loses none of them.
+    """
     now = now_utc()
     ended = db.session.scalars(
         select(BoardSession).where(
             BoardSession.status.in_([SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED]),
             BoardSession.ends_at <= now,
+            or_(
+                BoardSession.started_at.is_(None),
+                BoardSession.ended_at.is_not(None),
+                BoardSession.ends_at <= now - LATE_GRACE,
+            ),
         )
     ).all()
     for session in ended:
@@ -267,26 +289,38 @@ def finish_ended_sessions() -> int:
     return len(ended)
 
 
-def mark_discussed(actor: User, item: AgendaItem) -> AgendaItem:
-    """Record that the board discussed the case (the review issue adds the outcome)."""
-    require_staff(actor)
-    session = item.session
+def require_decidable(item: AgendaItem) -> None:
+    """An outcome is recorded once, for a pending entry, from shortly before the start."""
     if item.outcome is not ItemOutcome.PENDING:
         raise InvalidTransition(_("This agenda entry is already settled."))
-    if now_utc() < session.starts_at - timedelta(hours=1):
-        raise InvalidTransition(_("A case can be marked discussed once the session starts."))
+    if now_utc() < item.session.starts_at - DECIDE_FROM:
+        raise InvalidTransition(_("An outcome can be recorded once the session starts."))
+
+
+def settle_discussed(
+    actor: User, item: AgendaItem, to_status: CaseStatus, presenter_id: int | None = None
+) -> None:
+    """The board discussed the case: the entry frees its place and the case's precedence is
+    spent. Runs in the caller's transaction (the caller commits)."""
+    session = item.session
     item.outcome = ItemOutcome.DISCUSSED
-    db.session.execute(
-        update(BoardSession)
-        .where(BoardSession.id == session.id)
-        .values(booked=BoardSession.booked - 1)
-    )
+    item.decided_at = now_utc()
+    item.presented_by_id = presenter_id
+    free_place(item)
     case = item.case
-    case.status = CaseStatus.DISCUSSED
+    from_status = case.status
+    case.status = to_status
     case.carry_over = 0
-    add_event(case, actor, "discussed", CaseStatus.SCHEDULED, CaseStatus.DISCUSSED,
-              item.agenda_code)  # fmt: skip
+    add_event(case, actor, "discussed", from_status, to_status, item.agenda_code)
     audit.record(actor, "agenda.discussed", "case", case.id, code=case.code,
                  session=session.number)  # fmt: skip
+
+
+def mark_discussed(actor: User, item: AgendaItem) -> AgendaItem:
+    """Record that the board discussed the case without a recommendation (the room records
+    one with ``reviews.room.record_outcome``)."""
+    require_staff(actor)
+    require_decidable(item)
+    settle_discussed(actor, item, CaseStatus.DISCUSSED)
     db.session.commit()
     return item

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,8 +35,6 @@ from telemed.invites import service as invites
 
 bp = Blueprint("boards", __name__)
 staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
-# A coordinator may record "discussed" from shortly before the start (as the service allows).
-DISCUSS_FROM = timedelta(hours=1)
 
 
 @bp.context_processor
@@ -375,9 +373,10 @@ def session_detail(session_id: int):  # type: ignore[no-untyped-def]
         order=session.order_of_business or session_service.order_of_business(session),
         order_final=session.order_of_business is not None,
         editable=editable,
-        can_discuss=current_user.is_staff
+        # Members and coordinators record outcomes in the review panel of the session room.
+        can_discuss=(current_user.is_staff or service.is_member(current_user, session.board_id))
         and session.status in (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
-        and now >= session.starts_at - DISCUSS_FROM,
+        and now >= session.starts_at - session_service.DECIDE_FROM,
         can_reschedule=current_user.is_staff
         and session.status in (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED),
         other_sessions=[
@@ -435,12 +434,6 @@ def agenda_transfer(item_id: int):  # type: ignore[no-untyped-def]
         assignment.place_by_hand(current_user, item.case, target)
 
     return agenda_action(item_id, transfer)
-
-
-@bp.post("/agenda/<int:item_id>/discussed")
-@staff_required
-def agenda_discussed(item_id: int):  # type: ignore[no-untyped-def]
-    return agenda_action(item_id, lambda item: session_service.mark_discussed(current_user, item))
 
 
 @bp.post("/sessions/<int:session_id>/place")

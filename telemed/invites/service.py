@@ -445,19 +445,25 @@ class Quorum:
 
 
 def quorum_of(session: BoardSession, attendees: Iterable[SessionAttendee] | None = None) -> Quorum:
-    """Each of the board's quorum disciplines needs one ACCEPTED attendee who practises it
-    (the discipline they hold on the board, else their own)."""
-    required = [str(d) for d in session.board.quorum_disciplines or []]
+    """Each of the board's quorum disciplines needs one ACCEPTED attendee who practises it."""
     if attendees is None:
         attendees = attendee_rows(session, active_only=True)
+    accepted = [row.user for row in attendees if row.active and row.partstat is PartStat.ACCEPTED]
+    return quorum_covered_by(session, accepted)
+
+
+def quorum_covered_by(session: BoardSession, people: Iterable[User]) -> Quorum:
+    """Which of the board's quorum disciplines ``people`` cover: each person practises the
+    discipline they hold on the board, else their own. Invitations (who accepted) and the
+    room (who is present) both count quorum this way."""
+    required = [str(d) for d in session.board.quorum_disciplines or []]
     on_board = {m.user_id: m.discipline for m in session.board.members}
-    present = set()
-    for row in attendees:
-        if row.active and row.partstat is PartStat.ACCEPTED:
-            discipline = on_board.get(row.user_id) or row.user.discipline
-            if discipline is not None:
-                present.add(str(discipline.value))
-    return Quorum(required, [d for d in required if d in present])
+    covered = set()
+    for user in people:
+        discipline = on_board.get(user.id) or user.discipline
+        if discipline is not None:
+            covered.add(str(discipline.value))
+    return Quorum(required, [d for d in required if d in covered])
 
 
 def sessions_without_quorum(

@@ -176,3 +176,26 @@ def can_read_board_notes(user: User, case: Case) -> bool:
 def can_mark_reviewed(user: User, session: BoardSession) -> bool:
     """Marking a case reviewed is a member's statement about their own preparation."""
     return is_member(user, session.board_id)
+
+
+# --- recommendations ------------------------------------------------------------------
+
+
+def get_visible_recommendation(user: User, recommendation_id: int) -> Recommendation:
+    """A recommendation is seen by whoever sees its case (404 otherwise)."""
+    recommendation = db.session.get(Recommendation, recommendation_id)
+    if recommendation is None or not can_see_case(user, recommendation.case):
+        raise NotFound("recommendation not found")
+    return recommendation
+
+
+def can_record_adherence(user: User, recommendation: Recommendation) -> bool:
+    """Only the referring doctors of the case's centre say whether it was carried out."""
+    return is_case_centre_doctor(user, recommendation.case)
+
+
+def require_adherence(user: User, recommendation: Recommendation) -> None:
+    if not can_see_case(user, recommendation.case):
+        raise NotFound("recommendation not found")
+    if not can_record_adherence(user, recommendation):
+        raise Forbidden(_("Only the referring doctors of the case's centre can record this."))

@@ -1,11 +1,12 @@
 """Human labels for what a session records, translated at render time (stored values are
-the enums' values, so minutes and certificates read in the viewer's language)."""
+the enums' values, so the room, minutes and certificates read in the viewer's language)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
 from telemed.reviews.models import (
+    Adherence,
     AttendanceRole,
     MinutesStatus,
     RecommendationCategory,
@@ -29,6 +30,11 @@ RECOMMENDATION_CATEGORY_LABELS = {
     RecommendationCategory.PALLIATIVE_CARE: _l("Palliative care"),
     RecommendationCategory.REFERRAL: _l("Referral"),
     RecommendationCategory.OTHER: _l("Other"),
+}
+ADHERENCE_LABELS = {
+    Adherence.YES: _l("Carried out"),
+    Adherence.PARTLY: _l("Partly carried out"),
+    Adherence.NO: _l("Not carried out"),
 }
 TRANSPLANT_TYPE_LABELS = {
     TransplantType.HAPLOIDENTICAL: _l("Haploidentical"),

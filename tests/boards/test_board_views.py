@@ -317,7 +317,6 @@ def test_doctors_and_specialists_cannot_manage(app, board, placed, referring, ch
         (f"/agenda/{item.id}/move", {"direction": "down"}),
         (f"/agenda/{item.id}/remove", {}),
         (f"/agenda/{item.id}/transfer", {"session_id": sessions_of(board)[1].id}),
-        (f"/agenda/{item.id}/discussed", {}),
         (f"/sessions/{first.id}/place", {"case_id": placed.id}),
         (f"/boards/flags/{flag.id}/extraordinary", {}),
         (f"/boards/cases/{placed.id}/release", {}),
@@ -599,24 +598,38 @@ def test_coordinator_places_an_accepted_case_by_hand(app, board, first, coordina
     assert held.status is CaseStatus.SCHEDULED and not held.scheduling_hold
 
 
-def test_mark_discussed_once_the_session_starts(app, placed, first, coordinator, clock):
+def test_record_outcome_link_once_the_session_starts(app, placed, first, coordinator, clock):
+    """The session page sends coordinators and members to the review panel of the room to
+    record an outcome (the panel itself is tested in tests/reviews)."""
     client = client_for(app, coordinator)
     item = pending_item(placed.id)
-    assert "Mark discussed" not in text_of(client.get(f"/sessions/{first.id}"))
-    response = client.post(f"/agenda/{item.id}/discussed", follow_redirects=True)
+    page = text_of(client.get(f"/sessions/{first.id}"))
+    assert f'href="/sessions/{first.id}/room"' in page  # the room, always
+    assert "Record outcome" not in page and "Mark discussed" not in page
+    response = client.post(
+        f"/sessions/{first.id}/items/{item.id}/outcome",
+        data={"outcome": "deferred", "reason": "Falta el informe de patología."},
+        follow_redirects=True,
+    )
     assert "once the session starts" in text_of(response)
     db.session.expire_all()
     assert item.outcome is ItemOutcome.PENDING
 
     clock.set(first.starts_at + timedelta(minutes=20))
     page = text_of(client.get(f"/sessions/{first.id}"))
-    assert "Mark discussed" in page
-    client.post(f"/agenda/{item.id}/discussed")
+    assert "Record outcome" in page
+    assert f'href="/sessions/{first.id}/items/{item.id}#outcome"' in page
+    client.post(
+        f"/sessions/{first.id}/items/{item.id}/outcome",
+        data={"outcome": "discussed", "category": "treatment_plan", "text": "Continuar protocolo.",
+              "consensus": "true", "responsible": "Oncología pediátrica"},
+    )  # fmt: skip
     db.session.expire_all()
     assert item.outcome is ItemOutcome.DISCUSSED
-    assert placed.status is CaseStatus.DISCUSSED
+    assert placed.status is CaseStatus.RECOMMENDATION_ISSUED
     page = text_of(client.get(f"/sessions/{first.id}"))
     assert "discussed" in plain(section(page, f"item-{item.id}"))
+    assert "Record outcome" not in page
     assert f"CE 1.{placed.id}" in page  # still listed as the session's business
 
 

@@ -1,0 +1,76 @@
+# ruff: noqa: F811  (fixtures imported above are requested by name)
+"""In a real browser: the session room keeps its attendance card current and opens the video
+button on time, by itself (``static/room.js``). The browser's clock is moved, never waited on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from telemed.auth.models import User
+from telemed.boards.models import BoardSession
+from telemed.core.clock import Clock
+from telemed.reviews import room
+from tests.boards.conftest import (  # noqa: F401  (fixtures for this test)
+    accept,
+    accepted,
+    board,
+    chair,
+    make_board,
+    send,
+)
+from tests.conftest import PASSWORD
+from tests.reviews.conftest import (  # noqa: F401  (fixtures for this test)
+    agenda,
+    first,
+    foreign_case,
+    own_case,
+    radiologist,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_room_refreshes_attendance_and_opens_the_video(
+    page: Page,
+    agenda: BoardSession,
+    referring: User,
+    chair: User,
+    clock: Clock,
+    db: Any,
+    ui_text: Callable[[str], str],
+    bad_responses: list[str],
+) -> None:
+    t = ui_text
+    clock.set(agenda.starts_at - timedelta(minutes=16))
+    session_id, room_url, email, chair_id = agenda.id, agenda.room_url, referring.email, chair.id
+    db.session.close()  # the server thread owns the database while the browser works
+
+    page.clock.install(time=clock())
+    page.goto("/auth/login")
+    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
+    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
+    page.get_by_role("button", name=t("Log in"), exact=True).click()
+    page.goto(f"/sessions/{session_id}/room")
+    chair_line = page.locator(f"#room-people li[data-user='{chair_id}']")
+    expect(chair_line).to_have_attribute("data-state", "unmarked")
+    join = page.locator("#join-video")
+    expect(join).to_have_attribute("aria-disabled", "true")
+
+    # A minute later the video opens; the page need not be reloaded.
+    page.clock.run_for(61_000)
+    expect(join).to_have_attribute("href", room_url)
+    expect(join).not_to_have_attribute("aria-disabled", "true")
+
+    # The chair is marked present elsewhere; the card shows it at its next refresh.
+    clock.set(agenda.starts_at - timedelta(minutes=10))
+    room.mark_attendance(chair, db.session.get(BoardSession, session_id), chair_id, True)
+    db.session.close()
+    page.clock.run_for(16_000)
+    expect(chair_line).to_have_attribute("data-state", "present")
+    assert bad_responses == []
