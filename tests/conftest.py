@@ -7,12 +7,14 @@ import io
 import itertools
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
@@ -243,3 +245,12 @@ def upload(name: str, content: bytes) -> tuple[io.BytesIO, str]:
 
 def browser_required() -> bool:
     return os.environ.get("TELEMED_REQUIRE_BROWSER") == "1"
+
+
+@contextmanager
+def english() -> Iterator[None]:
+    """Service calls outside a request speak the default language (Spanish); read their
+    messages in English. Flask-Babel only forces a locale once ``g`` holds something."""
+    g.english = True
+    with force_locale("en"):
+        yield

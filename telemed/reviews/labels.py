@@ -47,7 +47,7 @@ REFERRAL_STATUS_LABELS = {
     ReferralStatus.SENT: _l("sent"),
     ReferralStatus.ACCEPTED: _l("accepted"),
     ReferralStatus.DECLINED: _l("declined"),
-    ReferralStatus.UNDER_EVALUATION: _l("under evaluation"),
+    ReferralStatus.UNDER_EVALUATION: _l("under evaluation / protocol"),
     ReferralStatus.SCHEDULED: _l("scheduled"),
     ReferralStatus.COMPLETED: _l("completed"),
     ReferralStatus.CANCELLED: _l("cancelled"),

@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 
 from telemed.auth.models import User
-from telemed.boards.models import BoardSession, SessionKind, SessionStatus
+from telemed.boards.models import BoardSession, SessionKind
 from telemed.cases.access import visible_cases
 from telemed.cases.models import Case, format_case_code
 from telemed.core.clock import now_utc
 from telemed.extensions import db
+from telemed.reviews import agreements
+from telemed.reviews import referrals as referral_service
 from telemed.reviews.models import (
     Agreement,
     Attendance,
@@ -80,9 +82,7 @@ def build_minutes(session: BoardSession) -> dict[str, Any]:
         "general_matters": session.general_matters or None,
         "agreements": [
             agreement_entry(agreement, session)
-            for agreement in db.session.scalars(
-                select(Agreement).where(Agreement.session_id == session.id).order_by(Agreement.id)
-            )
+            for agreement in agreements.session_agreements(session)
         ],
     }
 
@@ -114,34 +114,13 @@ def attendance_of(session: BoardSession) -> list[dict[str, Any]]:
     return entries
 
 
-def previous_session(session: BoardSession) -> BoardSession | None:
-    return db.session.scalar(
-        select(BoardSession)
-        .where(
-            BoardSession.board_id == session.board_id,
-            BoardSession.starts_at < session.starts_at,
-            BoardSession.status != SessionStatus.CANCELLED,
-        )
-        .order_by(BoardSession.starts_at.desc())
-        .limit(1)
-    )
-
-
 def follow_up_of(session: BoardSession) -> list[dict[str, Any]]:
-    """Agreements of earlier sessions still open when the previous session ended or marked
-    done since; done means done by the end of this one."""
-    earlier = select(BoardSession.id).where(
-        BoardSession.board_id == session.board_id, BoardSession.starts_at < session.starts_at
-    )
-    query = select(Agreement).where(
-        Agreement.board_id == session.board_id, Agreement.session_id.in_(earlier)
-    )
-    before = previous_session(session)
-    if before is not None:
-        since = before.ended_at or before.ends_at
-        query = query.where(or_(Agreement.done_at.is_(None), Agreement.done_at >= since))
-    agreements = db.session.scalars(query.order_by(Agreement.due_date, Agreement.id)).all()
-    return [agreement_entry(agreement, session, follow_up=True) for agreement in agreements]
+    """What the room's follow-up showed: earlier agreements open at this session or
+    reported done in it; done means done by the end of this one."""
+    return [
+        agreement_entry(agreement, session, follow_up=True)
+        for agreement in agreements.follow_up_agreements(session)
+    ]
 
 
 def session_day(session: BoardSession) -> date:
@@ -173,30 +152,9 @@ def agreement_entry(
 
 
 def open_referrals_of(session: BoardSession) -> list[dict[str, Any]]:
-    """Referrals of the board's cases not yet completed or cancelled, made before or
-    between sessions (those of this session are listed under their case)."""
-    board_recommendations = select(Recommendation.id).where(
-        Recommendation.session_id.in_(
-            select(BoardSession.id).where(BoardSession.board_id == session.board_id)
-        )
-    )
-    this_session = select(Recommendation.id).where(Recommendation.session_id == session.id)
-    referrals = db.session.scalars(
-        select(Referral)
-        .where(
-            or_(
-                Referral.board_id == session.board_id,
-                Referral.recommendation_id.in_(board_recommendations),
-            ),
-            Referral.status.not_in(CLOSED_REFERRALS),
-            Referral.created_at <= (session.ended_at or session.ends_at),
-            or_(
-                Referral.recommendation_id.is_(None),
-                Referral.recommendation_id.not_in(this_session),
-            ),
-        )
-        .order_by(Referral.created_at, Referral.id)
-    ).all()
+    """The board's referrals made before this session and still open (as the room showed
+    them; those of this session are listed under their case)."""
+    referrals = referral_service.open_referrals_before(session)
     return [
         {"case_id": referral.case_id, "case_code": format_case_code(referral.case_id),
          **referral_entry(referral)}

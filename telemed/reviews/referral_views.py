@@ -24,9 +24,10 @@ from telemed.core.errors import DomainError, InputError
 from telemed.core.flashing import flash_error
 from telemed.extensions import db
 from telemed.reviews import referrals as service
+from telemed.reviews import room
 from telemed.reviews.access import can_refer, get_visible_referral, summary_only
+from telemed.reviews.labels import REFERRAL_STATUS_LABELS, TRANSPLANT_TYPE_LABELS
 from telemed.reviews.models import Recommendation, Referral, ReferralStatus, TransplantType
-from telemed.reviews.referral_labels import REFERRAL_STATUS_LABELS, TRANSPLANT_LABELS
 
 bp = Blueprint("referrals", __name__)
 
@@ -38,7 +39,7 @@ bp = Blueprint("referrals", __name__)
 def referral_labels() -> dict[str, Any]:
     return {
         "status": REFERRAL_STATUS_LABELS,
-        "transplant": TRANSPLANT_LABELS,
+        "transplant": TRANSPLANT_TYPE_LABELS,
         "needs": {flag: CAPABILITY_LABELS[flag] for flag in CAPABILITY_FLAGS},
     }
 
@@ -98,7 +99,7 @@ def referral_panel(case: Case) -> dict[str, Any]:
     its recommendations without an active referral (when the viewer may refer)."""
     forms = [
         refer_form(recommendation)
-        for recommendation in service.case_recommendations(case)
+        for recommendation in room.case_recommendations(case.id)
         if not service.has_active_referral(recommendation)
         and can_refer(current_user, recommendation)
     ]

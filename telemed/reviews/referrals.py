@@ -41,6 +41,7 @@ from telemed.reviews.access import (
     case_board_id,
     visible_referrals,
 )
+from telemed.reviews.labels import REFERRAL_STATUS_LABELS
 from telemed.reviews.models import (
     Recommendation,
     Referral,
@@ -48,7 +49,6 @@ from telemed.reviews.models import (
     ReferralStep,
     TransplantType,
 )
-from telemed.reviews.referral_labels import REFERRAL_STATUS_LABELS
 from telemed.reviews.referral_schemas import (
     ReferralInputSchema,
     ReferralListQuerySchema,
@@ -455,16 +455,6 @@ def case_referrals(case_: Case) -> list[Referral]:
     return list(
         db.session.scalars(
             select(Referral).where(Referral.case_id == case_.id).order_by(Referral.id)
-        )
-    )
-
-
-def case_recommendations(case_: Case) -> list[Recommendation]:
-    return list(
-        db.session.scalars(
-            select(Recommendation)
-            .where(Recommendation.case_id == case_.id)
-            .order_by(Recommendation.recorded_at, Recommendation.id)
         )
     )
 

@@ -135,12 +135,12 @@ def held(in_session: BoardSession, own_case: Case, foreign_case: Case, hito: Cen
         "done": agreement(previous, "Enviar el informe de patología", date(2026, 3, 10),
                           own_case, unit="Patología CMN Siglo XXI",
                           done_at=session.starts_at + timedelta(minutes=30),
-                          done_by_id=chair.id),
+                          done_by_id=chair.id, done_session_id=session.id),
         "open": agreement(previous, "Actualizar el directorio de capacidad resolutiva",
                           date(2026, 3, 26), unit="Coordinación"),
         "settled": agreement(previous, "Acuerdo cumplido antes", date(2026, 2, 27),
                              unit="Coordinación", done_at=previous.ends_at - timedelta(minutes=10),
-                             done_by_id=chair.id),
+                             done_by_id=chair.id, done_session_id=previous.id),
     }  # fmt: skip
     scene.agreements = {
         "own": agreement(session, "Solicitar valoración en HITO", date(2026, 3, 12), own_case,

@@ -21,7 +21,7 @@ from telemed.reviews import agreements as service
 from telemed.reviews.models import Agreement, ReferralStatus
 from telemed.reviews.referrals import change_status, create_referral
 from tests.boards.conftest import PATIENT_REFERENCE, events_of, sessions_of, utc
-from tests.conftest import client_for
+from tests.conftest import client_for, english
 from tests.reviews.referral_support import (  # noqa: F401  (fixtures)
     audit_actions,
     counts,
@@ -309,7 +309,8 @@ def test_an_agreement_cannot_be_added_to_final_minutes_or_a_cancelled_session(
     db.session.commit()
     before = counts()
     try:
-        agree(chair, in_session)
+        with english():
+            agree(chair, in_session)
     except InvalidTransition as err:
         assert "The minutes of this session are final" in err.message
     else:  # pragma: no cover
@@ -317,7 +318,8 @@ def test_an_agreement_cannot_be_added_to_final_minutes_or_a_cancelled_session(
     later = sessions_of(board)[2]
     cancel_session(coordinator, later)
     try:
-        agree(chair, later)
+        with english():
+            agree(chair, later)
     except InvalidTransition as err:
         assert err.message == "This session was cancelled."
     else:  # pragma: no cover

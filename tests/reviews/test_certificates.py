@@ -16,7 +16,7 @@ from telemed.core.errors import InvalidTransition
 from telemed.extensions import db
 from telemed.reviews import certificates
 from telemed.reviews.models import Attendance, Certificate
-from tests.conftest import client_for
+from tests.conftest import client_for, english
 from tests.reviews.minutes_scene import (  # noqa: F401  (fixtures)
     end,
     flat,
@@ -176,9 +176,9 @@ def test_keynote_sessions_have_certificates_too(app, training):
 
 
 def test_the_service_refuses_clearly(app, held, training, coordinator):
-    with pytest.raises(InvalidTransition, match="Case-review sessions"):
+    with english(), pytest.raises(InvalidTransition, match="Case-review sessions"):
         certificates.require_certifiable(held.session)
-    with pytest.raises(InvalidTransition, match="once the session has ended"):
+    with english(), pytest.raises(InvalidTransition, match="once the session has ended"):
         certificates.require_certifiable(training.session)
 
 

@@ -21,7 +21,7 @@ from telemed.extensions import db
 from telemed.reviews import minutes
 from telemed.reviews.models import Minutes, MinutesAddendum, MinutesStatus
 from tests.boards.conftest import PATIENT_REFERENCE, emails, local
-from tests.conftest import client_for
+from tests.conftest import client_for, english
 from tests.reviews.minutes_scene import (  # noqa: F401  (fixtures)
     FOREIGN_AGREEMENT,
     FOREIGN_DISSENT,
@@ -298,7 +298,7 @@ def test_two_finalisations_at_once_cannot_both_send(app, held, coordinator, monk
     # The second request read "draft" before the first committed: the conditional update
     # is what stops it.
     monkeypatch.setattr(minutes, "is_final", lambda session: False)
-    with pytest.raises(InvalidTransition, match="already final"):
+    with english(), pytest.raises(InvalidTransition, match="already final"):
         minutes.finalise_minutes(coordinator, held.session)
     assert len(emails("minutes_final")) == sent
     assert db.session.scalar(select(func.count()).select_from(Minutes)) == 1
