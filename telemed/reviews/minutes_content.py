@@ -29,7 +29,6 @@ from telemed.reviews.models import (
     AttendanceRole,
     Recommendation,
     Referral,
-    ReferralStatus,
 )
 
 CONTENT_VERSION = 1
@@ -41,7 +40,6 @@ ROLE_ORDER = (
     AttendanceRole.REFERRING,
     AttendanceRole.GUEST,
 )
-CLOSED_REFERRALS = (ReferralStatus.COMPLETED, ReferralStatus.CANCELLED)
 TOPIC_KINDS = (SessionKind.TRAINING, SessionKind.KEYNOTE)
 
 
