@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -54,12 +55,32 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+def closed_before_sending(app: Flask) -> Callable[..., Iterable[bytes]]:
+    """Wrap ``app`` so each response body is read and closed before Werkzeug writes it.
+
+    A browser that navigates away mid-download resets the connection; Werkzeug's dev server
+    then skips closing the response, and the static file it was sending is left to the garbage
+    collector -- a ResourceWarning, which the suite's ``filterwarnings = error`` turns into a
+    failure at a random moment in the server thread. Buffering costs nothing at test sizes.
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app on 127.0.0.1 (a free port) with CSRF protection on; yields its base URL."""
     csrf_before = app.config["WTF_CSRF_ENABLED"]
     app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=False)
+    server = make_server("127.0.0.1", 0, closed_before_sending(app), threaded=False)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
