@@ -27,6 +27,7 @@ run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load
+	$(FLASK) demo generate --cases 3000 --years 3 --if-empty
 	$(FLASK) serve --host 127.0.0.1 --port $(PORT)
 
 test: install lint
@@ -40,7 +41,7 @@ migrate: install
 	$(FLASK) db upgrade
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project telemed --version 0.1.0 -o telemed/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --project telemed --version 0.1.0 -o telemed/translations/messages.pot .
 	$(BIN)/pybabel update -i telemed/translations/messages.pot -d telemed/translations --no-fuzzy-matching --ignore-obsolete --width 0
 
 clean:

@@ -14,6 +14,7 @@ from telemed.boards import assignment, sessions
 from telemed.invites import service as invites
 from telemed.jobs import lease
 from telemed.outbox import service as outbox
+from telemed.reports import rollups
 from telemed.reviews import material
 
 log = logging.getLogger(__name__)
@@ -79,3 +80,9 @@ def send_reminders() -> Any:
 
 def flag_missing_material() -> Any:
     return run_as_leader("flag_missing_material", material.flag_missing_material)
+
+
+def refresh_figures() -> Any:
+    """Rolls up the months closed (or changed) since the last run, so no dashboard reader
+    waits for them."""
+    return run_as_leader("refresh_figures", rollups.refresh)

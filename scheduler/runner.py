@@ -45,6 +45,8 @@ def job_table(app: Flask) -> list[tuple[str, str, IntervalTrigger]]:
          IntervalTrigger(minutes=1, timezone=UTC)),
         ("flag_missing_material", "scheduler.jobs:flag_missing_material",
          IntervalTrigger(minutes=15, timezone=UTC)),
+        ("refresh_figures", "scheduler.jobs:refresh_figures",
+         IntervalTrigger(minutes=15, timezone=UTC)),
     ]  # fmt: skip
 
 

@@ -1,16 +1,22 @@
-"""Command-line tools: ``flask users ...`` and ``flask demo ...``."""
+"""Command-line tools: ``flask users ...``, ``flask demo ...`` and ``flask stats ...``."""
 
 from __future__ import annotations
+
+import time
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 from werkzeug.serving import run_simple
 
 from telemed.auth import service as users_service
 from telemed.auth import tokens
 from telemed.auth.models import Discipline, Role
+from telemed.cases.models import Case
 from telemed.core.errors import InputError
+from telemed.extensions import db
+from telemed.reports import rollups
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -69,6 +75,53 @@ def load_demo() -> None:
     click.echo(f"Demo data loaded: created {summary}.")
 
 
+@demo_cli.command("generate")
+@click.option("--cases", "cases", type=int, required=True, help="How many cases (1 to 1,000,000).")
+@click.option(
+    "--years", type=int, default=8, show_default=True, help="Spread over this many years."
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database holds cases.")
+def generate_demo(cases: int, years: int, seed: int, if_empty: bool) -> None:
+    """Synthetic cases with their sessions and outcomes, for load tests (one transaction
+    per chunk of cases: an interrupted run keeps whole chunks)."""
+    from telemed.synthetic.generate import generate, validate
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Case)):
+        click.echo("The database already holds cases: nothing generated.")
+        return
+    try:
+        validate(cases, years)
+        with click.progressbar(length=cases, label="Generating cases") as bar:
+            summary = generate(cases, years, seed, progress=bar.update)
+    except InputError as err:
+        fail(err)
+    else:
+        for table, rows in summary.rows.items():
+            click.echo(f"{table:>16}: {rows:>10,}")
+        click.echo(f"Done in {summary.seconds:.1f} s.")
+        began = time.perf_counter()
+        months = rollups.refresh()
+        click.echo(
+            f"Dashboard: {months} month(s) rolled up in {time.perf_counter() - began:.1f} s."
+        )
+
+
+stats_cli = AppGroup("stats", help="The dashboard's monthly roll-ups.")
+
+
+@stats_cli.command("refresh")
+@click.option("--rebuild", is_flag=True, help="Forget every roll-up first (after bulk imports).")
+def refresh_stats(rebuild: bool) -> None:
+    """Roll up every closed month not rolled up yet (the scheduler does it every 15 minutes)."""
+    began = time.perf_counter()
+    if rebuild:
+        rollups.forget_all()
+    months = rollups.refresh()
+    seconds = time.perf_counter() - began
+    click.echo(f"{months} month(s) rolled up (counted once per time zone) in {seconds:.1f} s.")
+
+
 schedule_cli = AppGroup("schedule", help="Run scheduling work now (the scheduler does it too).")
 
 
@@ -113,3 +166,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(schedule_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(stats_cli)

@@ -15,6 +15,8 @@ from telemed.centres.models import Centre
 from telemed.invites.models import CalendarFeed, SessionAttendee
 from telemed.jobs.models import SchedulerLease
 from telemed.outbox.models import OutboxMessage
+from telemed.reports import rollups  # noqa: F401  (its flush listener keeps roll-ups honest)
+from telemed.reports.models import StatsRollup, StatsRollupMonth
 from telemed.reviews.models import (
     Agreement,
     Attendance,
@@ -55,5 +57,7 @@ __all__ = [
     "SchedulerLease",
     "SchedulingFlag",
     "SessionAttendee",
+    "StatsRollup",
+    "StatsRollupMonth",
     "User",
 ]  # fmt: skip

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from telemed.home import bp as home_bp
     from telemed.invites.feed_views import bp as feeds_bp
     from telemed.invites.views import bp as invites_bp
+    from telemed.reports.views import bp as reports_bp
     from telemed.reviews import (
         agreement_views,
         certificate_views,
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(boards_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(invites_bp)
+    app.register_blueprint(reports_bp)
     for module in (room_views, preparation_views, referral_views, agreement_views, minutes_views,
                    certificate_views):  # fmt: skip
         app.register_blueprint(module.bp)

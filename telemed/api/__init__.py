@@ -23,6 +23,7 @@ def register_api(app: Flask) -> None:
         referrals,
         room,
         sessions,
+        stats,
     )
 
     api.spec.components.security_scheme(
@@ -30,6 +31,6 @@ def register_api(app: Flask) -> None:
     )
     api.spec.options["security"] = [{"bearerAuth": []}]
     for module in (cases, centres, me, boards, sessions, room, referrals, agreements, minutes,
-                   preparation):  # fmt: skip
+                   preparation, stats):  # fmt: skip
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp)

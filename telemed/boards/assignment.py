@@ -41,6 +41,7 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.core.types import UTCDateTime
 from telemed.extensions import db
+from telemed.reports import rollups
 
 URGENT_WITHIN = timedelta(hours=72)
 RETRIES = 5
@@ -267,6 +268,7 @@ def mark_scheduled(case_ids: list[int], now: datetime, chunk: int = 5000) -> Non
         )
         if changed.rowcount != len(ids):
             raise LostRace("cases")
+        rollups.forget_case_months(ids)  # a bulk UPDATE passes the roll-ups' flush listener
         events = CaseEvent.__table__
         db.session.execute(
             insert(events).from_select(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from telemed.boards.models import FlagReason, ItemOutcome, MemberRole, SessionKind, SessionStatus
+from telemed.boards.models import (
+    DeferralReason,
+    FlagReason,
+    ItemOutcome,
+    MemberRole,
+    SessionKind,
+    SessionStatus,
+)
 
 SESSION_KIND_LABELS = {
     SessionKind.CASE_REVIEW: _l("Case review"),
@@ -31,6 +38,12 @@ OUTCOME_LABELS = {
     ItemOutcome.MOVED: _l("moved"),
     ItemOutcome.SESSION_CHANGED: _l("session moved or cancelled"),
     ItemOutcome.WITHDRAWN: _l("withdrawn"),
+}
+# Why the meeting deferred a case (the network counts deferrals for missing material).
+DEFERRAL_REASON_LABELS = {
+    DeferralReason.MISSING_MATERIAL: _l("Material missing"),
+    DeferralReason.NO_TIME: _l("Out of time"),
+    DeferralReason.OTHER: _l("Other"),
 }
 FLAG_LABELS = {
     FlagReason.DEADLINE: _l("The next session with room is after the clinical deadline."),

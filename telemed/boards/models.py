@@ -67,6 +67,14 @@ AGENDA_OUTCOMES = (
 )
 
 
+class DeferralReason(enum.StrEnum):
+    """Why the meeting deferred a case (the network counts deferrals for missing material)."""
+
+    MISSING_MATERIAL = "missing_material"
+    NO_TIME = "no_time"
+    OTHER = "other"
+
+
 class Board(db.Model):
     __tablename__ = "boards"
 
@@ -218,6 +226,15 @@ class AgendaItem(db.Model):
             postgresql_where=text("outcome = 'pending'"),
         ),
         Index("ix_agenda_items_session_position", "session_id", "position"),
+        # Deferrals are few: the dashboard counts them from this index alone.
+        Index(
+            "ix_agenda_items_deferred",
+            "session_id",
+            "case_id",
+            "deferral_reason",
+            sqlite_where=text("outcome = 'deferred'"),
+            postgresql_where=text("outcome = 'deferred'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -234,6 +251,7 @@ class AgendaItem(db.Model):
     # Who presented the case in the session (the minutes name them).
     presented_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deferral_reason: Mapped[DeferralReason | None] = mapped_column(enum_column(DeferralReason))
 
     session: Mapped[BoardSession] = relationship(back_populates="items")
     case: Mapped[Case] = relationship(lazy="joined")

@@ -311,6 +311,8 @@ def settle_discussed(
     from_status = case.status
     case.status = to_status
     case.carry_over = 0
+    if case.first_discussed_at is None or session.starts_at < case.first_discussed_at:
+        case.first_discussed_at = session.starts_at
     add_event(case, actor, "discussed", from_status, to_status, item.agenda_code)
     audit.record(actor, "agenda.discussed", "case", case.id, code=case.code,
                  session=session.number)  # fmt: skip

@@ -197,6 +197,8 @@ def apply_action(actor: User, case: Case, action: Action, message: str | None) -
         check_complete(case)
         check_deadline({"clinical_deadline": case.clinical_deadline}, actor)
         case.submitted_at = case.submitted_at or now_utc()
+    if action.target is CaseStatus.ACCEPTED and case.accepted_at is None:
+        case.accepted_at = now_utc()
     previous = case.status
     case.status = action.target
     add_event(case, actor, action.name, previous, action.target, message)

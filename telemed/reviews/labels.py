@@ -4,6 +4,7 @@ the enums' values, so the room, minutes and certificates read in the viewer's la
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from telemed.reviews.models import (
     Adherence,
@@ -45,10 +46,11 @@ TRANSPLANT_TYPE_LABELS = {
 REFERRAL_STATUS_LABELS = {
     ReferralStatus.PROPOSED: _l("proposed"),
     ReferralStatus.SENT: _l("sent"),
-    ReferralStatus.ACCEPTED: _l("accepted"),
+    # A referral (referencia) is feminine in Spanish, unlike a case: own context.
+    ReferralStatus.ACCEPTED: lazy_pgettext("referral", "accepted"),
     ReferralStatus.DECLINED: _l("declined"),
     ReferralStatus.UNDER_EVALUATION: _l("under evaluation / protocol"),
-    ReferralStatus.SCHEDULED: _l("scheduled"),
+    ReferralStatus.SCHEDULED: lazy_pgettext("referral", "scheduled"),
     ReferralStatus.COMPLETED: _l("completed"),
     ReferralStatus.CANCELLED: _l("cancelled"),
 }

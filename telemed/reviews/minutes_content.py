@@ -193,6 +193,7 @@ def cases_of(session: BoardSession) -> list[dict[str, Any]]:
                 "carried_over": item.carried_over,
                 "presented_by": item.presented_by.name if item.presented_by else None,
                 "outcome": item.outcome.value,
+                "deferral_reason": item.deferral_reason.value if item.deferral_reason else None,
                 "recommendations": [
                     {
                         "category": rec.category.value,

@@ -11,8 +11,8 @@ from flask_babel import format_date
 
 from telemed.auth.labels import DISCIPLINE_LABELS
 from telemed.auth.models import Discipline
-from telemed.boards.labels import OUTCOME_LABELS, SESSION_KIND_LABELS
-from telemed.boards.models import ItemOutcome, SessionKind
+from telemed.boards.labels import DEFERRAL_REASON_LABELS, OUTCOME_LABELS, SESSION_KIND_LABELS
+from telemed.boards.models import DeferralReason, ItemOutcome, SessionKind
 from telemed.reviews.labels import (
     ATTENDANCE_ROLE_LABELS,
     RECOMMENDATION_CATEGORY_LABELS,
@@ -25,6 +25,13 @@ from telemed.reviews.models import (
     ReferralStatus,
     TransplantType,
 )
+
+
+def outcome_label(entry: dict[str, Any]) -> str:
+    """The outcome, and for a deferral why (minutes made before it was kept have no why)."""
+    text = label(OUTCOME_LABELS, ItemOutcome, entry["outcome"])
+    why = label(DEFERRAL_REASON_LABELS, DeferralReason, entry.get("deferral_reason"))
+    return f"{text} · {why}" if why else text
 
 
 def label(labels: dict[Any, Any], enum_cls: type, value: str | None) -> str:
@@ -100,7 +107,7 @@ def display(content: dict[str, Any]) -> dict[str, Any]:
                 "carried_over": entry["carried_over"],
                 "presented_by": entry["presented_by"] or "",
                 "outcome": entry["outcome"],
-                "outcome_label": label(OUTCOME_LABELS, ItemOutcome, entry["outcome"]),
+                "outcome_label": outcome_label(entry),
                 "withheld": entry.get("withheld", False),
                 "recommendations": [
                     {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from telemed.auth.models import Discipline
-from telemed.boards.models import ItemOutcome, SessionKind
+from telemed.boards.models import DeferralReason, ItemOutcome, SessionKind
 from telemed.core.schemas import InputSchema
 from telemed.reviews.models import (
     AttendanceRole,
@@ -112,6 +112,10 @@ class MinutesCaseSchema(Schema):
     carried_over = fields.Boolean()
     presented_by = fields.String(allow_none=True)
     outcome = fields.String(metadata=values(ItemOutcome))
+    deferral_reason = fields.String(
+        allow_none=True,
+        metadata={**values(DeferralReason), "description": "Why a deferred case was deferred."},
+    )
     withheld = fields.Boolean(
         dump_default=False,
         metadata={"description": "True when the caller may not see this case's review."},

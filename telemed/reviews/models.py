@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from telemed.auth.models import User
@@ -79,6 +79,15 @@ class Recommendation(db.Model):
     """The board's structured second opinion on a case, from one agenda entry."""
 
     __tablename__ = "recommendations"
+    __table_args__ = (
+        # The dashboard lists the newest reasons for recommendations not (fully) carried out.
+        Index(
+            "ix_recommendations_not_carried_out",
+            "adherence_at",
+            sqlite_where=text("adherence IN ('partly', 'no')"),
+            postgresql_where=text("adherence IN ('partly', 'no')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -154,6 +163,8 @@ class Referral(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # When it was marked completed (turnaround figures read it without the steps).
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship()
     recommendation: Mapped[Recommendation | None] = relationship(back_populates="referrals")

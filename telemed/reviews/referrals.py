@@ -277,6 +277,8 @@ def apply_step(actor: User, referral: Referral, step: Step, values: dict[str, An
     previous = referral.status
     referral.status = step.target
     referral.updated_at = now_utc()
+    if step.target is ReferralStatus.COMPLETED:
+        referral.completed_at = referral.updated_at
     record_step(actor, referral, previous, step.target, note)
     add_event(referral.case, actor, "referral", None, None, event_message(referral))
     audit.record(

@@ -23,10 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from telemed.audit import service as audit
 from telemed.auth.models import Discipline, Role, User
 from telemed.boards import sessions as session_service
+from telemed.boards.labels import DEFERRAL_REASON_LABELS
 from telemed.boards.models import (
     AGENDA_OUTCOMES,
     AgendaItem,
     BoardSession,
+    DeferralReason,
     ItemOutcome,
     MemberRole,
     SessionKind,
@@ -496,7 +498,7 @@ def record_outcome(actor: User, item: AgendaItem, data: dict[str, Any]) -> Recom
     session_service.require_decidable(item)
     values = load_or_raise(OutcomeInputSchema(), data)
     if values["outcome"] == "deferred":
-        defer(actor, item, values["reason"])
+        defer(actor, item, values["reason"], values["deferral_reason"])
         db.session.commit()
         return None
     presenter_id = values["presenter_id"]
@@ -544,12 +546,17 @@ def new_recommendation(actor: User, item: AgendaItem, values: dict[str, Any]) ->
     return recommendation
 
 
-def defer(actor: User, item: AgendaItem, reason: str) -> None:
+def defer(
+    actor: User, item: AgendaItem, reason: str, why: DeferralReason = DeferralReason.OTHER
+) -> None:
     """Back to scheduling with precedence: the next agenda takes it before newer cases."""
     session_service.release_item(item, ItemOutcome.DEFERRED, carry=True)
     item.decided_at = now_utc()
+    item.deferral_reason = why
     case = item.case
-    add_event(case, actor, "deferred", None, None, f"{item.agenda_code}: {reason}")
+    with in_record_language():
+        label = str(DEFERRAL_REASON_LABELS[why])
+    add_event(case, actor, "deferred", None, None, f"{item.agenda_code} · {label}: {reason}")
     audit.record(actor, "agenda.deferred", "case", case.id, code=case.code,
                  session=item.session.number)  # fmt: skip
     room_notices.case_deferred(item, case.submitted_by)

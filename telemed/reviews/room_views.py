@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from telemed.boards import sessions as session_service
-from telemed.boards.labels import OUTCOME_LABELS, SECTION_LABELS
+from telemed.boards.labels import DEFERRAL_REASON_LABELS, OUTCOME_LABELS, SECTION_LABELS
 from telemed.boards.models import AgendaItem, BoardSession, SessionKind
 from telemed.cases.access import is_case_centre_doctor
 from telemed.cases.models import Case
@@ -46,6 +46,7 @@ def review_helpers() -> dict[str, Any]:
             "adherence": ADHERENCE_LABELS,
             "attendance_role": ATTENDANCE_ROLE_LABELS,
             "outcome": OUTCOME_LABELS,
+            "deferral": DEFERRAL_REASON_LABELS,
             "section": SECTION_LABELS,
         }
     }

@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from telemed.auth.models import Discipline
 from telemed.boards.api_schemas import LocalDateTime, local_iso
-from telemed.boards.models import ItemOutcome, SessionStatus
+from telemed.boards.models import DeferralReason, ItemOutcome, SessionStatus
 from telemed.cases.models import CaseStatus
 from telemed.core.schemas import InputSchema
 from telemed.reviews.models import Adherence, AttendanceRole, RecommendationCategory
@@ -61,7 +61,8 @@ OUTCOMES = ("discussed", "deferred")
 
 class OutcomeInputSchema(InputSchema):
     """The outcome of an agenda entry: ``discussed`` with a recommendation (its fields at the
-    top level) or ``deferred`` with a reason; the case then goes back to scheduling first."""
+    top level) or ``deferred`` with a reason and why (``deferral_reason``, which the network
+    counts); the case then goes back to scheduling first."""
 
     outcome = fields.String(
         required=True,
@@ -74,6 +75,13 @@ class OutcomeInputSchema(InputSchema):
         metadata={"description": "Who presented the case (default: its referring doctor)."},
     )
     reason = text_field(2000)
+    deferral_reason = fields.Enum(
+        DeferralReason,
+        by_value=True,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "Why the case is deferred; required with ``deferred``."},
+    )
     category = fields.Enum(
         RecommendationCategory, by_value=True, allow_none=True, load_default=None
     )
@@ -91,8 +99,11 @@ class OutcomeInputSchema(InputSchema):
                     errors[name] = [str(REQUIRED)]
             if data.get("consensus") is False and not data.get("dissent"):
                 errors["dissent"] = [str(DISSENT_NEEDED)]
-        elif data.get("outcome") == "deferred" and not data.get("reason"):
-            errors["reason"] = [str(_l("Say why the case is deferred."))]
+        elif data.get("outcome") == "deferred":
+            if not data.get("reason"):
+                errors["reason"] = [str(_l("Say why the case is deferred."))]
+            if not data.get("deferral_reason"):
+                errors["deferral_reason"] = [str(_l("Choose why the case is deferred."))]
         if errors:
             raise ValidationError(errors)
 
@@ -100,6 +111,8 @@ class OutcomeInputSchema(InputSchema):
     def recommendation_part(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         if data.get("consensus", True):
             data["dissent"] = None
+        if data.get("outcome") != "deferred":
+            data["deferral_reason"] = None
         return data
 
 
@@ -209,6 +222,9 @@ class OutcomeOutSchema(Schema):
     item_id = fields.Integer(attribute="item.id")
     agenda_code = fields.String(attribute="item.agenda_code")
     outcome = fields.Enum(ItemOutcome, by_value=True, attribute="item.outcome")
+    deferral_reason = fields.Enum(
+        DeferralReason, by_value=True, attribute="item.deferral_reason", allow_none=True
+    )
     decided_at = fields.AwareDateTime(attribute="item.decided_at")
     presented_by = fields.Function(
         lambda o: o.item.presented_by.name if o.item.presented_by else None,

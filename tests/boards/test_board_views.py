@@ -608,7 +608,11 @@ def test_record_outcome_link_once_the_session_starts(app, placed, first, coordin
     assert "Record outcome" not in page and "Mark discussed" not in page
     response = client.post(
         f"/sessions/{first.id}/items/{item.id}/outcome",
-        data={"outcome": "deferred", "reason": "Falta el informe de patología."},
+        data={
+            "outcome": "deferred",
+            "reason": "Falta el informe de patología.",
+            "deferral_reason": "missing_material",
+        },
         follow_redirects=True,
     )
     assert "once the session starts" in text_of(response)

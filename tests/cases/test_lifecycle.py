@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -544,3 +545,24 @@ def test_api_action_with_a_form_body_is_a_clear_400(login_as, coordinator, make_
     assert response.is_json
     db.session.refresh(case)
     assert case.status.value == "submitted"
+
+
+# --- the moments the network counts ---------------------------------------------------
+
+
+def test_acceptance_keeps_when_the_case_was_first_accepted(case_in, coordinator, clock, db):
+    case = case_in(CaseStatus.RESUBMITTED)  # returned once: not accepted yet
+    assert case.accepted_at is None
+    clock.advance(timedelta(days=2))
+    accepted_at = clock()
+    case_service.transition(coordinator, case, "accept")
+    db.session.expire_all()
+    assert case.accepted_at == accepted_at
+
+    # Discussed, then back to scheduling for a follow-up: still the first acceptance.
+    case.status = CaseStatus.RECOMMENDATION_ISSUED
+    db.session.commit()
+    clock.advance(timedelta(days=30))
+    case_service.transition(coordinator, case, "follow_up")
+    db.session.expire_all()
+    assert case.status is CaseStatus.ACCEPTED and case.accepted_at == accepted_at

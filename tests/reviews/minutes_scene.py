@@ -20,6 +20,7 @@ from telemed.boards.models import (
     AgendaItem,
     Board,
     BoardSession,
+    DeferralReason,
     ItemOutcome,
     MemberRole,
     SessionKind,
@@ -170,7 +171,8 @@ def held(in_session: BoardSession, own_case: Case, foreign_case: Case, hito: Cen
         item.presented_by_id = presenter.id
         item.decided_at = session.started_at
     deferred = AgendaItem(session_id=session.id, case_id=deferred_case.id, position=3,
-                          outcome=ItemOutcome.DEFERRED, presented_by_id=referring.id)  # fmt: skip
+                          outcome=ItemOutcome.DEFERRED, presented_by_id=referring.id,
+                          deferral_reason=DeferralReason.MISSING_MATERIAL)  # fmt: skip
     db.session.add(deferred)
     own_rec = Recommendation(case_id=own_case.id, session_id=session.id,
                              agenda_item_id=own_item.id, category=RecommendationCategory.REFERRAL,
@@ -267,9 +269,11 @@ def pdf_text(body: bytes) -> str:
     """The text a PDF shows, line by line (fpdf2 writes each line as one ``(...) Tj``)."""
     assert body.startswith(b"%PDF-")
     lines = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, flags=re.S):
+    # Not "\r?\nendstream": compressed bytes may end in \r, and stripping it broke the
+    # stream now and then (the content, and so the bytes, follow the clock's date).
+    for stream in re.findall(rb"stream\r?\n(.*?)\nendstream", body, flags=re.S):
         try:
-            data = zlib.decompress(stream)
+            data = zlib.decompressobj().decompress(stream)
         except zlib.error:
             data = stream
         for match in re.finditer(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", data, flags=re.S):

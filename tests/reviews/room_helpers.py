@@ -64,5 +64,8 @@ def discussed(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def deferred(reason: str = "Falta el informe de patología.") -> dict[str, Any]:
-    return {"outcome": "deferred", "reason": reason}
+def deferred(
+    reason: str = "Falta el informe de patología.", why: str = "missing_material"
+) -> dict[str, Any]:
+    """The outcome form of the panel: deferred, with the free-text reason and why."""
+    return {"outcome": "deferred", "reason": reason, "deferral_reason": why}

@@ -103,7 +103,7 @@ def test_the_draft_minutes_say_what_the_session_recorded(app, held, coordinator,
     for item in (own, foreign, deferred):
         assert f'<span class="agenda-code">{item.agenda_code}</span>' in text
         assert f"Presented by: {item.presented_by.name}" in text
-    assert text.count('case-outcome">deferred<') == 1
+    assert text.count('case-outcome">deferred · Material missing<') == 1
     assert text.count('case-outcome">discussed<') == 2
     assert OWN_RECOMMENDATION in text and "<strong>Referral</strong>" in text
     assert "By consensus" in text and "Responsible: Hematología, HGR No. 1 Tijuana" in text
@@ -143,7 +143,8 @@ def test_print_view_and_pdf_say_the_same_without_patient_data(app, held, coordin
     assert f"{GUEST} - Guest - HGZ No. 1 Campeche" in joined
     assert held.follow_up["overdue"].text in joined and "[overdue]" in joined
     assert f"CE 1.{held.own_case.id} - {held.own_case.code} - discussed" in text
-    assert f"CE 1.{held.deferred_case.id} - {held.deferred_case.code} - deferred" in text
+    deferred_line = f"CE 1.{held.deferred_case.id} - {held.deferred_case.code} - deferred"
+    assert deferred_line in text and "Material missing" in joined.split(deferred_line)[1][:20]
     assert OWN_RECOMMENDATION in joined and "haploidéntico" in joined
     assert f"Referral: {HITO} - Haploidentical - sent" in joined  # "Teletón" survives
     assert GENERAL_MATTERS in joined

@@ -10,6 +10,7 @@ receiving centre sees the referral and the case summary it needs, nothing else.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -503,3 +504,26 @@ def test_every_step_and_read_is_audited(
         "referral.create", "referral.sent", "referral.view", "referral.accepted",
         "referral.view", "referral.note", "referral.cancelled",
     ]  # fmt: skip
+
+
+# --- the moments the network counts ---------------------------------------------------
+
+
+def test_completing_a_referral_keeps_when_it_was_completed(
+    app, in_session, own_case, chair, coordinator, hito_doctor, network, clock
+):
+    referral = refer_to_hito(chair, recommend(in_session, own_case, chair,
+                                              discuss_as=coordinator), network)  # fmt: skip
+    hito = client_for(app, hito_doctor)
+    step(hito, referral, "accepted")
+    step(hito, referral, "under_evaluation")
+    clock.advance(timedelta(days=3))
+    step(hito, referral, "scheduled", scheduled_for="2026-04-15")
+    db.session.expire_all()
+    assert referral.completed_at is None  # not until it is completed
+    clock.advance(timedelta(days=20))
+    completed_at = clock()
+    step(hito, referral, "completed")
+    db.session.expire_all()
+    assert referral.status is ReferralStatus.COMPLETED
+    assert referral.completed_at == completed_at

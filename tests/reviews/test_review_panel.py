@@ -13,13 +13,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telemed.boards.assignment import assign_cases
-from telemed.boards.models import ItemOutcome
+from telemed.boards.labels import DEFERRAL_REASON_LABELS
+from telemed.boards.models import DeferralReason, ItemOutcome
 from telemed.boards.sessions import close_due_agendas
 from telemed.cases import service as case_service
 from telemed.cases.models import CaseStatus
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
 from telemed.reviews.models import Recommendation, RecommendationCategory
+from telemed.reviews.room import in_record_language
 from tests.boards.conftest import agenda_ids, emails, entry_of, events_of, session_of, sessions_of
 from tests.conftest import PDF_BYTES, client_for
 from tests.reviews.conftest import item_for
@@ -49,6 +51,12 @@ def state(item, case) -> tuple:  # type: ignore[no-untyped-def]
         count(OutboxMessage),
         len(case.events),
     )
+
+
+def record_label(why: DeferralReason) -> str:
+    """The label as the case timeline stores it (the service's default language)."""
+    with in_record_language():
+        return str(DEFERRAL_REASON_LABELS[why])
 
 
 # --- what the panel shows -------------------------------------------------------------
@@ -177,6 +185,8 @@ def test_bad_outcomes_write_nothing(app, in_session, own_case, chair):
         (discussed(text=""), "text"),
         (discussed(responsible=""), "responsible"),
         (deferred(reason=""), "reason"),
+        (deferred(why=""), "deferral_reason"),
+        (deferred(why="bored"), "deferral_reason"),
         ({"outcome": "postponed"}, "outcome"),
         (discussed(presenter_id="abc"), "presenter_id"),
     ]
@@ -246,7 +256,8 @@ def test_deferred_goes_back_to_scheduling_ahead_of_newer_cases(
     assert own_case.status is CaseStatus.ACCEPTED and own_case.carry_over == 1
     assert entry_of(own_case) is None
     [event] = events_of(own_case, "deferred")
-    assert event.message == f"CE 1.{own_case.id}: Falta el informe de patología."
+    why = record_label(DeferralReason.MISSING_MATERIAL)
+    assert event.message == f"CE 1.{own_case.id} · {why}: Falta el informe de patología."
     assert len(audits("agenda.deferred")) == 1
     [email] = emails("case_deferred")
     assert email.to_address == referring.email
@@ -262,6 +273,58 @@ def test_deferred_goes_back_to_scheduling_ahead_of_newer_cases(
     assert session_of(own_case) == second
     assert agenda_ids(second) == [own_case.id, newer.id]
     assert entry_of(own_case).carried_over
+
+
+def test_the_meeting_says_why_it_defers(app, in_session, own_case, foreign_case, chair):
+    client = client_for(app, chair)
+    page = text_of(client.get(panel_url(item_for(in_session, own_case))))
+    choices = plain(section(page, "deferral-reason"))
+    assert "Why" in choices
+    assert "Material missing" in choices and "Out of time" in choices and "Other" in choices
+    for case, why, label in (
+        (own_case, "missing_material", "Material missing"),
+        (foreign_case, "no_time", "Out of time"),
+    ):
+        item = item_for(in_session, case)
+        client.post(f"{panel_url(item)}/outcome", data=deferred(why=why))
+        db.session.expire_all()
+        assert item.outcome is ItemOutcome.DEFERRED
+        assert item.deferral_reason is DeferralReason(why)
+        shown = plain(section(text_of(client.get(panel_url(item))), "item-deferral-reason"))
+        assert shown == label
+
+
+def test_other_is_a_reason_too(app, in_session, own_case, chair):
+    item = item_for(in_session, own_case)
+    data = deferred("El comité pidió otra opinión.", why="other")
+    client_for(app, chair).post(f"{panel_url(item)}/outcome", data=data)
+    db.session.expire_all()
+    assert item.deferral_reason is DeferralReason.OTHER
+    [event] = events_of(own_case, "deferred")
+    why = record_label(DeferralReason.OTHER)  # the timeline is in the record's language
+    assert event.message == f"CE 1.{own_case.id} · {why}: El comité pidió otra opinión."
+
+
+def test_a_deferral_without_why_is_refused_and_changes_nothing(app, in_session, own_case, chair):
+    item = item_for(in_session, own_case)
+    client = client_for(app, chair)
+    before = state(item, own_case)
+    response = client.post(f"{panel_url(item)}/outcome", data=deferred(why=""))
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "Choose why the case is deferred." in plain(section(page, "deferral_reason-error"))
+    assert "Falta el informe de patología." in page  # what was typed is kept
+    assert state(item, own_case) == before
+    assert item.outcome is ItemOutcome.PENDING and item.deferral_reason is None
+    assert own_case.status is CaseStatus.SCHEDULED and not audits("agenda.deferred")
+
+
+def test_a_discussed_case_keeps_no_deferral_reason(app, in_session, own_case, chair):
+    item = item_for(in_session, own_case)
+    client_for(app, chair).post(f"{panel_url(item)}/outcome",
+                                data=discussed(deferral_reason="no_time"))  # fmt: skip
+    db.session.expire_all()
+    assert item.outcome is ItemOutcome.DISCUSSED and item.deferral_reason is None
 
 
 def test_a_deferred_case_shows_its_earlier_discussion_at_the_next_session(
@@ -332,3 +395,51 @@ def test_outcomes_from_an_hour_before_the_start_and_only_once(app, agenda, own_c
     assert "already settled" in text_of(response)
     db.session.expire_all()
     assert item.outcome is ItemOutcome.DISCUSSED and count(Recommendation) == 1
+
+
+# --- the moments the network counts ---------------------------------------------------
+
+
+def test_the_first_discussion_is_kept_through_follow_ups(
+    app, board, in_session, own_case, coordinator, chair, clock
+):
+    accepted_at = own_case.accepted_at
+    assert accepted_at is not None and own_case.first_discussed_at is None
+    client = client_for(app, chair)
+    clock.advance(timedelta(minutes=40))  # discussed 40 minutes into the session
+    client.post(f"{panel_url(item_for(in_session, own_case))}/outcome", data=discussed())
+    db.session.expire_all()
+    assert own_case.first_discussed_at == in_session.starts_at  # the session's start
+
+    # A follow-up at the next session: acceptance and first discussion stay where they were.
+    case_service.transition(coordinator, own_case, "follow_up")
+    assign_cases()
+    second = sessions_of(board)[1]
+    clock.set(second.cutoff_at)
+    close_due_agendas()
+    clock.set(second.starts_at)
+    client.post(f"{panel_url(item_for(second, own_case))}/outcome", data=discussed())
+    db.session.expire_all()
+    assert own_case.status is CaseStatus.RECOMMENDATION_ISSUED
+    assert own_case.accepted_at == accepted_at
+    assert own_case.first_discussed_at == in_session.starts_at
+
+
+def test_an_earlier_discussion_moves_the_first_one_back(app, board, in_session, own_case, chair):
+    # A value from a later session (say, recorded out of order) gives way to an earlier one.
+    later = sessions_of(board)[1].starts_at
+    own_case.first_discussed_at = later
+    db.session.commit()
+    client_for(app, chair).post(
+        f"{panel_url(item_for(in_session, own_case))}/outcome", data=discussed()
+    )
+    db.session.expire_all()
+    assert own_case.first_discussed_at == in_session.starts_at < later
+
+
+def test_a_deferral_is_no_discussion(app, in_session, own_case, chair):
+    client_for(app, chair).post(
+        f"{panel_url(item_for(in_session, own_case))}/outcome", data=deferred()
+    )
+    db.session.expire_all()
+    assert own_case.first_discussed_at is None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from telemed.boards.models import ItemOutcome
+from telemed.boards.models import DeferralReason, ItemOutcome
 from telemed.cases.models import CaseStatus
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
@@ -175,16 +175,38 @@ def test_outcome_deferred(app, in_session, own_case, chair):
     item = item_for(in_session, own_case)
     response = client_for(app, chair).post(
         f"/api/v1/agenda-items/{item.id}/outcome",
-        json={"outcome": "deferred", "reason": "Falta el informe de patología."},
+        json={"outcome": "deferred", "reason": "Se acabó el tiempo.", "deferral_reason": "no_time"},
     )
     body = response.get_json()
-    assert (body["outcome"], body["case_status"], body["recommendation"]) == (
+    assert (
+        body["outcome"],
+        body["deferral_reason"],
+        body["case_status"],
+        body["recommendation"],
+    ) == (
         "deferred",
+        "no_time",
         "accepted",
         None,
     )
     db.session.expire_all()
+    assert item.deferral_reason is DeferralReason.NO_TIME
     assert own_case.carry_over == 1 and len(emails("case_deferred")) == 1
+
+
+def test_a_discussed_outcome_has_no_deferral_reason(app, in_session, own_case, chair):
+    item = item_for(in_session, own_case)
+    response = client_for(app, chair).post(
+        f"/api/v1/agenda-items/{item.id}/outcome",
+        json={**RECOMMENDATION, "deferral_reason": "no_time"},  # ignored when discussed
+    )
+    assert response.status_code == 200
+    assert (response.get_json()["outcome"], response.get_json()["deferral_reason"]) == (
+        "discussed",
+        None,
+    )
+    db.session.expire_all()
+    assert item.deferral_reason is None
 
 
 def test_outcome_refusals(app, in_session, own_case, foreign_case, referring, specialist, chair):
@@ -203,7 +225,12 @@ def test_outcome_refusals(app, in_session, own_case, foreign_case, referring, sp
         ({**RECOMMENDATION, "consensus": False}, {"dissent"}),
         ({"outcome": "discussed"}, {"category", "text", "responsible"}),
         ({**RECOMMENDATION, "category": "chemotherapy"}, {"category"}),
-        ({"outcome": "deferred"}, {"reason"}),
+        ({"outcome": "deferred"}, {"reason", "deferral_reason"}),
+        ({"outcome": "deferred", "reason": "Falta el informe."}, {"deferral_reason"}),
+        (
+            {"outcome": "deferred", "reason": "Falta.", "deferral_reason": "bored"},
+            {"deferral_reason"},
+        ),
         ({**RECOMMENDATION, "outcome": "skipped"}, {"outcome"}),
         ({**RECOMMENDATION, "presenter_id": 999999}, {"presenter_id"}),
         ({**RECOMMENDATION, "text": "x" * 5001}, {"text"}),
@@ -258,4 +285,6 @@ def test_the_endpoints_are_in_the_openapi_document(app):
     outcome = schemas["OutcomeInput"]["properties"]
     assert outcome["outcome"]["enum"] == ["discussed", "deferred"]
     assert "treatment_plan" in outcome["category"]["enum"]
+    assert set(outcome["deferral_reason"]["enum"]) >= {"missing_material", "no_time", "other"}
+    assert "deferral_reason" in schemas["OutcomeOut"]["properties"]
     assert schemas["AdherenceInput"]["properties"]["adherence"]["enum"] == ["yes", "partly", "no"]

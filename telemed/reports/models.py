@@ -1,0 +1,45 @@
+"""Monthly roll-ups of the large tables, so "all time" over years of national data reads a
+few thousand summed rows instead of millions. Only closed months are rolled up; a change
+to a closed month's data deletes its roll-up in the same transaction (see rollups.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from telemed.core.clock import now_utc
+from telemed.core.types import UTCDateTime
+from telemed.extensions import db
+
+
+class StatsRollup(db.Model):
+    """One group of one family for one month on one clock: ``n`` rows (or a sum)."""
+
+    __tablename__ = "stats_rollups"
+    __table_args__ = (
+        Index("ix_stats_rollups_family_month", "family", "month"),
+        Index("ix_stats_rollups_month", "month"),  # forgetting a month
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family: Mapped[str] = mapped_column(String(32))
+    zone: Mapped[str] = mapped_column(String(64))
+    month: Mapped[date] = mapped_column(Date)
+    board_id: Mapped[int] = mapped_column(Integer)  # 0: no board (unrouted)
+    centre_id: Mapped[int] = mapped_column(Integer)  # 0: not broken down by centre
+    k1: Mapped[str] = mapped_column(String(200))
+    k2: Mapped[str] = mapped_column(String(40))
+    k3: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatsRollupMonth(db.Model):
+    """A month whose roll-ups are built (on ``zone``'s clock); absent means "compute live"."""
+
+    __tablename__ = "stats_rollup_months"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -1,0 +1,95 @@
+"""What a dashboard view returns: headline figures, tables and charts, each with its
+definition. The page, the CSV downloads and the API all read these same objects, so a
+table downloads exactly as it is shown."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Figure:
+    key: str
+    label: Any
+    value: Any
+    definition: Any
+    unit: str = ""  # "%" or "days": how the page writes the value
+
+
+@dataclass
+class Table:
+    name: str  # the CSV and API key
+    title: Any
+    columns: list[tuple[str, Any]]
+    rows: list[dict[str, Any]]
+    definition: Any = None
+    # False when only the first rows were read (long lists on the page; the CSV has all).
+    complete: bool = True
+
+
+@dataclass
+class Chart:
+    name: str
+    title: Any
+    kind: str  # "bar" | "line" | "horizontalBar" (see static/reports.js)
+    labels: list[str]
+    datasets: list[dict[str, Any]]
+    y_label: Any = ""
+    stacked: bool = False
+    table: str = ""  # the table holding the same numbers (shown beside the chart)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "labels": [str(label) for label in self.labels],
+            "datasets": [{"label": str(ds["label"]), "data": ds["data"]} for ds in self.datasets],
+            "y_label": str(self.y_label),
+            "stacked": self.stacked,
+        }
+
+
+@dataclass
+class ViewResult:
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+    def table(self, name: str) -> Table | None:
+        return next((table for table in self.tables if table.name == name), None)
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain values for the API: figures by key, tables as rows keyed by column."""
+        return {
+            "figures": {
+                f.key: {"value": f.value, "label": str(f.label), "definition": str(f.definition)}
+                for f in self.figures
+            },
+            "tables": {
+                t.name: {
+                    "title": str(t.title),
+                    "definition": str(t.definition or ""),
+                    "columns": [key for key, _ in t.columns],
+                    "rows": t.rows,
+                    "complete": t.complete,
+                }
+                for t in self.tables
+            },
+        }
+
+
+def table_csv(table: Table) -> str:
+    """The table as the page shows it (translated headers), every row."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(label) for _, label in table.columns])
+    for row in table.rows:
+        writer.writerow([csv_value(row.get(key)) for key, _ in table.columns])
+    return out.getvalue()
+
+
+def csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    return str(value) if not isinstance(value, int | float) else value

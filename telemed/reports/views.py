@@ -1,0 +1,81 @@
+"""The dashboard pages and their CSV downloads (administrators; coordinators for their
+boards). Filters travel in the query string, so a view can be bookmarked and shared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal
+from flask_login import current_user
+from sqlalchemy import select
+
+from telemed.auth.decorators import roles_required
+from telemed.auth.models import Role
+from telemed.centres.models import Centre
+from telemed.core.errors import InputError
+from telemed.extensions import db
+from telemed.reports import service
+from telemed.reports.period import PERIOD_LABELS
+from telemed.reports.scope import build_scope, visible_boards
+from telemed.reports.tables import table_csv
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
+
+
+@bp.context_processor
+def number_formatting() -> dict[str, Any]:
+    return {"format_decimal": format_decimal, "format_date": format_date}
+
+
+@bp.get("/")
+@staff_required
+def index():  # type: ignore[no-untyped-def]
+    return redirect(url_for("reports.view", view="overview", **request.args))
+
+
+@bp.get("/<view>")
+@staff_required
+def view(view: str):  # type: ignore[no-untyped-def]
+    if view not in service.VIEWS:
+        abort(404)
+    context = filter_choices()
+    try:
+        scope = build_scope(current_user, request.args)
+    except InputError as err:
+        return render_template("reports/dashboard.html", view=view, result=None, scope=None,
+                               errors=err.errors, **context), 422  # fmt: skip
+    result = service.run_view(view, scope)
+    return render_template("reports/dashboard.html", view=view, result=result, scope=scope,
+                           errors={}, **context)  # fmt: skip
+
+
+@bp.get("/<view>/<table>.csv")
+@staff_required
+def table_download(view: str, table: str):  # type: ignore[no-untyped-def]
+    if view not in service.VIEWS:
+        abort(404)
+    scope = build_scope(current_user, request.args, full=True)
+    found = service.table_of(view, table, scope)
+    period = "-".join(scope.period.query_args().values())
+    return Response(
+        "\ufeff" + table_csv(found),  # the BOM lets Excel read the accents
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{view}-{table}-{period}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def filter_choices() -> dict[str, Any]:
+    centres = list(db.session.scalars(select(Centre).order_by(Centre.name)))
+    return {
+        "views": [(name, label) for name, (_, label) in service.VIEWS.items()],
+        "periods": PERIOD_LABELS,
+        "boards": visible_boards(current_user),
+        "centres": centres,
+        "states": sorted({centre.state for centre in centres}),
+        "args": request.args,
+    }

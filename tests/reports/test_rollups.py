@@ -1,0 +1,236 @@
+"""Monthly roll-ups never change what the dashboard says: every view agrees with the same
+view computed live, changes to a closed month show at once (its roll-up is forgotten in
+the same transaction and rebuilt on the next read), and the refresh command builds each
+closed month once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, update
+
+from telemed.auth.models import User
+from telemed.cases.models import Case, CaseStatus
+from telemed.extensions import db
+from telemed.reports import rollups
+from telemed.reports.models import StatsRollup, StatsRollupMonth
+from telemed.reports.service import VIEW_NAMES, compute_view
+from telemed.reviews.models import (
+    Adherence,
+    Attendance,
+    AttendanceRole,
+    Recommendation,
+    ReferralStatus,
+)
+from tests.conftest import english
+from tests.reports.conftest import figures, table
+from tests.reports.dataset import ALL, OCTOBER, Network, utc
+
+OCTOBER_1 = date(2026, 10, 1)
+MID_SEPTEMBER_TO_MID_NOVEMBER = {"period": "custom", "from": "2026-09-15", "to": "2026-11-15"}
+
+
+def result(view: str, args: dict[str, str], actor: User) -> dict[str, Any]:
+    with english():
+        return compute_view(view, args, actor).as_json()
+
+
+@pytest.fixture
+def live(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, dict[str, str], User], dict]:
+    """A view computed with no month closed: every figure read live from the tables."""
+
+    def compute(view: str, args: dict[str, str], actor: User) -> dict[str, Any]:
+        with monkeypatch.context() as patch:
+            patch.setattr(rollups, "closed_before", lambda: date(2000, 1, 1))
+            return result(view, args, actor)
+
+    return compute
+
+
+def rollup_rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(StatsRollup)) or 0
+
+
+def months_built(month: date) -> int:
+    query = select(func.count()).select_from(StatsRollupMonth)
+    return db.session.scalar(query.where(StatsRollupMonth.month == month)) or 0
+
+
+def filter_args(network: Network) -> list[dict[str, str]]:
+    return [
+        ALL,
+        OCTOBER,
+        MID_SEPTEMBER_TO_MID_NOVEMBER,
+        {**ALL, "board": str(network.boards["TJ"].id)},
+        {**OCTOBER, "board": str(network.boards["MX"].id)},
+        {**ALL, "centre": str(network.centres["RAZA"].id)},
+        {**MID_SEPTEMBER_TO_MID_NOVEMBER, "centre": str(network.centres["A"].id)},
+        {**ALL, "state": "Ciudad de México"},
+    ]
+
+
+@pytest.mark.parametrize("view", VIEW_NAMES)
+def test_rollups_agree_with_live(network, admin, live, view):
+    for args in filter_args(network):
+        rolled = result(view, args, admin)
+        assert rolled == live(view, args, admin), args
+    if view == "referrals":  # referral counts are small: always read live
+        assert months_built(OCTOBER_1) == 0
+        return
+    # The normal run really read roll-ups: September to November are closed on both clocks.
+    assert months_built(OCTOBER_1) == 2  # Mexico City and Tijuana
+    assert months_built(date(2026, 12, 1)) == 0  # the current month is always live
+    assert rollup_rows() > 0
+
+
+def assert_rebuilt_like_live(view: str, args: dict[str, str], admin: User, live: Callable) -> dict:
+    """After a change: October's roll-up is gone, the view matches live, and the read
+    rolled October up again."""
+    assert months_built(OCTOBER_1) == 0
+    found = result(view, args, admin)
+    assert months_built(OCTOBER_1) == 2
+    assert found == live(view, args, admin)
+    return found
+
+
+def test_closed_case_status_shows_at_once(network, admin, live):
+    before = table("cases", "by_status", ALL, admin)
+    assert months_built(OCTOBER_1) == 2
+    by_status = {row["label"]: row["count"] for row in before}
+    assert by_status["recommendation issued"] == 9 and by_status["closed"] == 0
+
+    network.cases["k2"].status = CaseStatus.CLOSED  # submitted 1 Oct
+    db.session.commit()
+
+    found = assert_rebuilt_like_live("cases", ALL, admin, live)
+    by_status = {row["label"]: row["count"] for row in found["tables"]["by_status"]["rows"]}
+    assert by_status["recommendation issued"] == 8 and by_status["closed"] == 1
+
+
+def test_new_attendance_shows_at_once(network, admin, live):
+    assert figures("sessions", ALL, admin)["attendance_average"] == 2.8  # 17 in 6 sessions
+    db.session.add(Attendance(session_id=network.sessions["S1"].id, name="Asistente extra",
+                              unit=network.centres["B"].name, role=AttendanceRole.MEMBER,
+                              present=True))  # fmt: skip
+    db.session.commit()
+
+    found = assert_rebuilt_like_live("sessions", ALL, admin, live)
+    assert found["figures"]["attendance_average"]["value"] == 3.0  # 18 in 6 sessions
+    by_unit = {row["unit"]: row for row in found["tables"]["attendance_by_centre"]["rows"]}
+    assert by_unit["HGZ No. 3 Guadalajara"] == {
+        "unit": "HGZ No. 3 Guadalajara", "present": 4, "sessions": 3,  # S1 now too
+    }  # fmt: skip
+    assert figures("sessions", OCTOBER, admin)["attendance_average"] == 3.3  # 10 in 3
+
+
+def test_recorded_adherence_shows_at_once(network, admin, live):
+    before = {row["adherence"]: row["count"] for row in table("outcomes", "adherence", ALL, admin)}
+    assert (before["Carried out"], before["Not carried out"]) == (5, 2)
+    recommendation = db.session.scalar(
+        select(Recommendation).where(Recommendation.case_id == network.cases["k13"].id)
+    )  # decided in S1 (8 Oct)
+    recommendation.adherence = Adherence.NO
+    recommendation.adherence_reason = "El paciente no acudió"
+    recommendation.adherence_at = utc(11, 2)
+    db.session.commit()
+
+    found = assert_rebuilt_like_live("outcomes", ALL, admin, live)
+    after = {row["adherence"]: row["count"] for row in found["tables"]["adherence"]["rows"]}
+    assert (after["Carried out"], after["Not carried out"]) == (4, 3)
+
+
+def test_completed_referral_shows_at_once(network, admin, live):
+    assert figures("turnaround", ALL, admin)["referral_median_days"] == 15.0  # 10 10 20 25
+    referral = network.referrals["r3"]  # k13, first discussed in S1 on 9 Oct 00:00 UTC
+    referral.status = ReferralStatus.COMPLETED
+    referral.completed_at = utc(10, 29)  # 20 days later
+    db.session.commit()
+
+    found = assert_rebuilt_like_live("turnaround", ALL, admin, live)
+    assert found["figures"]["referral_median_days"]["value"] == 20.0  # 10 10 20 20 25
+
+
+def test_change_to_the_current_month_keeps_rollups(network, admin):
+    before = result("overview", ALL, admin)
+    rows, months = (
+        rollup_rows(),
+        db.session.scalar(select(func.count()).select_from(StatsRollupMonth)),
+    )
+    assert rows > 0 and months == 6  # September to November on two clocks
+
+    network.sessions["S6"].capacity = 12  # planned for 18 December
+    case = network.cases["k9"]
+    db.session.add(Case(centre_id=case.centre_id, submitted_by_id=case.submitted_by_id,
+                        status=CaseStatus.SUBMITTED, patient_reference="NSS-1111111111",
+                        specialty=case.specialty, urgency=case.urgency,
+                        request_kind=case.request_kind, high_complexity=False,
+                        submitted_at=utc(12, 14)))  # fmt: skip
+    db.session.commit()
+
+    assert rollup_rows() == rows
+    assert db.session.scalar(select(func.count()).select_from(StatsRollupMonth)) == months
+    after = result("overview", ALL, admin)
+    assert after["figures"]["submitted"]["value"] == before["figures"]["submitted"]["value"] + 1
+
+
+def test_bulk_update_needs_forget_case_months(network, admin, live):
+    def recommendation_issued() -> int:
+        rows = table("cases", "by_status", ALL, admin)
+        return {row["label"]: row["count"] for row in rows}["recommendation issued"]
+
+    assert recommendation_issued() == 9
+    case_id = network.cases["k2"].id
+    db.session.execute(update(Case).where(Case.id == case_id).values(status=CaseStatus.CLOSED))
+    db.session.commit()
+    assert recommendation_issued() == 9  # the bulk UPDATE passed the flush listener: stale
+
+    rollups.forget_case_months([case_id])
+    db.session.commit()
+    assert recommendation_issued() == 8
+    assert result("cases", ALL, admin) == live("cases", ALL, admin)
+
+
+def test_refresh_builds_each_closed_month_once(network, admin, app: Flask):
+    assert rollups.refresh() == 6  # September, October, November on two clocks
+    assert rollups.refresh() == 0
+    rows = rollup_rows()
+
+    output = app.test_cli_runner().invoke(args=["stats", "refresh", "--rebuild"]).output
+    assert output.startswith("6 month(s) rolled up")
+    assert rollup_rows() == rows
+    assert app.test_cli_runner().invoke(args=["stats", "refresh"]).output.startswith("0 month")
+    assert figures("overview", ALL, admin)["submitted"] == 14
+
+
+def test_board_timezone_change_forgets_everything(network, admin, live):
+    result("overview", ALL, admin)
+    assert rollup_rows() > 0
+    network.boards["TJ"].timezone = "America/Mexico_City"
+    db.session.commit()
+
+    assert rollup_rows() == 0
+    assert db.session.scalar(select(func.count()).select_from(StatsRollupMonth)) == 0
+    for view in VIEW_NAMES:
+        for args in (ALL, OCTOBER, MID_SEPTEMBER_TO_MID_NOVEMBER):
+            assert result(view, args, admin) == live(view, args, admin), (view, args)
+    assert months_built(OCTOBER_1) == 1  # one clock left
+
+
+def test_moved_first_discussion_forgets_its_referrals_months(network, admin, live):
+    referral = network.referrals["r3"]  # k13's referral; its wait may run from k13's discussion
+    referral.status = ReferralStatus.COMPLETED
+    referral.completed_at = utc(11, 29)
+    db.session.commit()
+    result("turnaround", ALL, admin)  # rolls November up with that wait
+    assert months_built(date(2026, 11, 1)) > 0
+
+    case = network.cases["k13"]
+    case.first_discussed_at = utc(10, 20)
+    db.session.commit()
+
+    assert months_built(date(2026, 11, 1)) == 0  # the referral's month, not only the case's
+    assert result("turnaround", ALL, admin) == live("turnaround", ALL, admin)
