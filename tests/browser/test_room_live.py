@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 
 from telemed.auth.models import User
 from telemed.boards.models import BoardSession
@@ -62,8 +62,13 @@ def test_the_room_refreshes_attendance_and_opens_the_video(
     join = page.locator("#join-video")
     expect(join).to_have_attribute("aria-disabled", "true")
 
-    # A minute later the video opens; the page need not be reloaded.
-    page.clock.run_for(61_000)
+    # A minute later the video opens; the page need not be reloaded. The card refreshes
+    # four times meanwhile; each refresh is awaited, so the server thread is idle before this
+    # thread writes (an in-memory SQLite connection is shared by the two threads).
+    for _ in range(4):
+        with page.expect_response(is_attendance_refresh):
+            page.clock.run_for(15_000)
+    page.clock.run_for(1_000)
     expect(join).to_have_attribute("href", room_url)
     expect(join).not_to_have_attribute("aria-disabled", "true")
 
@@ -71,8 +76,12 @@ def test_the_room_refreshes_attendance_and_opens_the_video(
     clock.set(agenda.starts_at - timedelta(minutes=10))
     room.mark_attendance(chair, db.session.get(BoardSession, session_id), chair_id, True)
     db.session.close()
-    # Two refresh periods: the test's database connection is shared with the server thread,
-    # so the first poll may race the commit (a fresh request in production never does).
-    page.clock.run_for(31_000)
+    with page.expect_response(is_attendance_refresh):
+        page.clock.run_for(15_000)
     expect(chair_line).to_have_attribute("data-state", "present")
     assert bad_responses == []
+
+
+def is_attendance_refresh(response: Response) -> bool:
+    """The room card's periodic request (``static/room.js``), answered."""
+    return response.url.endswith("/attendance") and response.request.method == "GET"
