@@ -29,8 +29,13 @@ def create_app(
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # PostgreSQL's JIT spends 100-200 ms compiling each of the dashboard's aggregates,
         # longer than they take to run; short queries are this service's whole workload.
+        # The default 4 MB of work_mem sends a state's monthly waiting times (360,000 rows
+        # at 1M cases) to a sort on disk; 32 MB lets them group in memory (206 -> 121 ms).
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {"options": "-c jit=off", **options.get("connect_args", {})}
+        options["connect_args"] = {
+            "options": "-c jit=off -c work_mem=32MB",
+            **options.get("connect_args", {}),
+        }
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.extensions["telemed.clock"] = app.config.get("CLOCK") or Clock()
 

@@ -1,4 +1,5 @@
-"""Configuration: production refuses to start without its secrets, in one clear line."""
+"""Configuration: production refuses to start without its secrets, in one clear line; the
+service's PostgreSQL sessions carry the settings its figures were measured with."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from config import ConfigError
 from telemed import create_app
@@ -57,3 +59,16 @@ def test_session_cookies_are_httponly_and_samesite(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
+
+
+def test_postgresql_connections_are_tuned_for_the_dashboards_aggregates(app, db):
+    """JIT off (it compiled longer than the figures ran) and enough work_mem to group a
+    state's waiting times in memory; both matter only on PostgreSQL."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: run with TELEMED_TEST_DATABASE_URL")
+    settings = dict(
+        db.session.execute(
+            text("SELECT name, setting FROM pg_settings WHERE name IN ('jit', 'work_mem')")
+        ).all()
+    )
+    assert settings == {"jit": "off", "work_mem": str(32 * 1024)}  # kB

@@ -78,10 +78,13 @@ class Case(db.Model):
     __table_args__ = (
         # The dashboard's waiting times for one centre or state, read from the index alone.
         Index("ix_cases_centre_discussion", "centre_id", "first_discussed_at", "submitted_at"),
+        # A centre's cases (lists, access) and, read from the index alone, the case ids a
+        # centre filter semi-joins to (deferrals: 157 -> 48 ms for one centre at 1M cases).
+        Index("ix_cases_centre_case", "centre_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus), index=True)
 

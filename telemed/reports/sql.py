@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, cast, func
+from sqlalchemy import BigInteger, ColumnElement, Integer, cast, func, literal_column
 
 from telemed.extensions import db
 
@@ -16,7 +16,10 @@ def seconds_between(later: Any, earlier: Any) -> ColumnElement[int]:
     """Whole seconds from ``earlier`` to ``later``, computed in the database (rounded, so
     float error in SQLite's julianday never turns 72 h into 71 h 59 min 59.9 s)."""
     if db.engine.dialect.name == "postgresql":
-        return cast(func.round(func.extract("epoch", later - earlier)), BigInteger)
+        # date_part is double precision (exact to the microsecond over centuries); EXTRACT
+        # returns numeric, whose arithmetic made a state's waiting times 60 % slower.
+        epoch = func.date_part(literal_column("'epoch'"), later - earlier)
+        return cast(func.round(epoch), BigInteger)
     return cast(func.round((func.julianday(later) - func.julianday(earlier)) * 86400), Integer)
 
 
