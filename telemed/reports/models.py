@@ -43,3 +43,5 @@ class StatsRollupMonth(db.Model):
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # The family definitions it was built with (fingerprint.py); another one means stale.
+    definitions: Mapped[str] = mapped_column(String(16), server_default="")

@@ -40,6 +40,7 @@ from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.extensions import db
 from telemed.reports.families import FAMILIES, Family
+from telemed.reports.fingerprint import definitions_fingerprint
 from telemed.reports.models import StatsRollup, StatsRollupMonth
 from telemed.reports.period import Period, month_edges, month_range, next_month
 from telemed.reports.scope import Scope, ZoneGroup, board_member, specialty_member, zone_groups
@@ -288,6 +289,7 @@ def read_earliest_month() -> date | None:
 def ensure_built(months: list[date]) -> None:
     """Build the months not rolled up yet, on every clock (one transaction savepoint per
     clock: a concurrent builder's rows win, ours are rolled back)."""
+    remembered("fresh", forget_stale)
     for group in zones():
         built = set(
             db.session.scalars(
@@ -311,7 +313,10 @@ def ensure_built(months: list[date]) -> None:
 
 
 def build(group: ZoneGroup, months: list[date]) -> None:
-    db.session.add_all(StatsRollupMonth(zone=group.zone, month=month) for month in months)
+    stamp = definitions_fingerprint(db.engine.dialect)
+    db.session.add_all(
+        StatsRollupMonth(zone=group.zone, month=month, definitions=stamp) for month in months
+    )
     db.session.flush()  # claims the months first: a concurrent build fails here
     db.session.execute(
         delete(StatsRollup).where(StatsRollup.zone == group.zone, StatsRollup.month.in_(months))
@@ -387,6 +392,7 @@ def refresh() -> int:
     if earliest is None or earliest >= cut:
         return 0
     months = month_range(earliest, cut - timedelta(days=1))
+    forget_stale()  # before counting: a rebuild after a deploy counts as built
     before = db.session.scalar(select(func.count()).select_from(StatsRollupMonth)) or 0
     ensure_built(months)
     db.session.commit()
@@ -402,6 +408,17 @@ def forget_all(session: Any = db.session) -> None:
     clock or routing changes."""
     session.execute(delete(StatsRollup))
     session.execute(delete(StatsRollupMonth))
+
+
+def forget_stale() -> bool:
+    """Drop every roll-up when any was built from other family definitions (a deploy
+    changed what a family counts). Returns whether it did."""
+    current = definitions_fingerprint(db.engine.dialect)
+    stale = select(StatsRollupMonth.zone).where(StatsRollupMonth.definitions != current)
+    if db.session.scalar(stale.limit(1)) is None:
+        return False
+    forget_all(db.session)
+    return True
 
 
 def forget_moments(session: Any, moments: Iterable[datetime | None]) -> None:

@@ -5,8 +5,9 @@ closed month once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,9 +15,11 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from telemed.auth.models import User
-from telemed.cases.models import Case, CaseStatus
+from telemed.cases.models import Case, CaseStatus, Urgency
 from telemed.extensions import db
 from telemed.reports import rollups
+from telemed.reports.families import FAMILIES, case_source
+from telemed.reports.fingerprint import definitions_fingerprint
 from telemed.reports.models import StatsRollup, StatsRollupMonth
 from telemed.reports.service import VIEW_NAMES, compute_view
 from telemed.reviews.models import (
@@ -234,3 +237,38 @@ def test_moved_first_discussion_forgets_its_referrals_months(network, admin, liv
 
     assert months_built(date(2026, 11, 1)) == 0  # the referral's month, not only the case's
     assert result("turnaround", ALL, admin) == live("turnaround", ALL, admin)
+
+
+@pytest.fixture
+def fresh_fingerprint() -> Iterator[None]:
+    definitions_fingerprint.cache_clear()
+    yield
+    definitions_fingerprint.cache_clear()
+
+
+def test_changed_family_definition_rebuilds_rollups(
+    network, admin, live, monkeypatch, fresh_fingerprint
+):
+    """A deploy that changes what a family counts must not leave months counted the old
+    way: the next read drops the roll-ups stamped with other definitions and rebuilds."""
+    before = result("cases", ALL, admin)
+    assert months_built(OCTOBER_1) > 0
+    family = FAMILIES["case.urgency"]
+    not_urgent = replace(family, source=lambda: case_source().where(Case.urgency != Urgency.URGENT))
+    monkeypatch.setitem(FAMILIES, "case.urgency", not_urgent)
+    definitions_fingerprint.cache_clear()
+
+    after = result("cases", ALL, admin)
+    assert after != before  # the urgent cases are no longer counted by urgency
+    assert after == live("cases", ALL, admin)
+    stamps = set(db.session.scalars(select(StatsRollupMonth.definitions)))
+    assert stamps == {definitions_fingerprint(db.engine.dialect)}
+
+
+def test_definitions_fingerprint_does_not_move_with_the_clock(network, clock, fresh_fingerprint):
+    """The 72-hour share's "now" is a parameter, not a definition: time passing must not
+    make every roll-up look stale."""
+    stamp = definitions_fingerprint(db.engine.dialect)
+    definitions_fingerprint.cache_clear()
+    clock.advance(timedelta(days=40))
+    assert definitions_fingerprint(db.engine.dialect) == stamp
