@@ -410,15 +410,13 @@ def forget_all(session: Any = db.session) -> None:
     session.execute(delete(StatsRollupMonth))
 
 
-def forget_stale() -> bool:
+def forget_stale() -> None:
     """Drop every roll-up when any was built from other family definitions (a deploy
-    changed what a family counts). Returns whether it did."""
+    changed what a family counts)."""
     current = definitions_fingerprint(db.engine.dialect)
     stale = select(StatsRollupMonth.zone).where(StatsRollupMonth.definitions != current)
-    if db.session.scalar(stale.limit(1)) is None:
-        return False
-    forget_all(db.session)
-    return True
+    if db.session.scalar(stale.limit(1)) is not None:
+        forget_all(db.session)
 
 
 def forget_moments(session: Any, moments: Iterable[datetime | None]) -> None:
