@@ -37,6 +37,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+translations: $(COMPILED)
+
 migrate: install
 	$(FLASK) db upgrade
 
