@@ -16,7 +16,12 @@ from telemed.invites.models import CalendarFeed, SessionAttendee
 from telemed.jobs.models import SchedulerLease
 from telemed.outbox.models import OutboxMessage
 from telemed.reports import rollups  # noqa: F401  (its flush listener keeps roll-ups honest)
-from telemed.reports.models import StatsRollup, StatsRollupMonth
+from telemed.reports.models import (
+    StatsRollup,
+    StatsRollupMonth,
+    StatsRollupTotal,
+    StatsRollupTotals,
+)
 from telemed.reviews.models import (
     Agreement,
     Attendance,
@@ -59,5 +64,7 @@ __all__ = [
     "SessionAttendee",
     "StatsRollup",
     "StatsRollupMonth",
+    "StatsRollupTotal",
+    "StatsRollupTotals",
     "User",
 ]  # fmt: skip

@@ -14,8 +14,23 @@ from telemed.core.types import UTCDateTime
 from telemed.extensions import db
 
 
-class StatsRollup(db.Model):
-    """One group of one family for one month on one clock: ``n`` rows (or a sum)."""
+class RollupGroup:
+    """One group of one family on one clock: ``n`` rows (or a sum). Keys: board (0: no
+    board), centre (0: not broken down by centre), and the family's k1, k2, k3."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family: Mapped[str] = mapped_column(String(32))
+    zone: Mapped[str] = mapped_column(String(64))
+    board_id: Mapped[int] = mapped_column(Integer)
+    centre_id: Mapped[int] = mapped_column(Integer)
+    k1: Mapped[str] = mapped_column(String(200))
+    k2: Mapped[str] = mapped_column(String(40))
+    k3: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatsRollup(RollupGroup, db.Model):
+    """A group for one month."""
 
     __tablename__ = "stats_rollups"
     __table_args__ = (
@@ -23,16 +38,15 @@ class StatsRollup(db.Model):
         Index("ix_stats_rollups_month", "month"),  # forgetting a month
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    family: Mapped[str] = mapped_column(String(32))
-    zone: Mapped[str] = mapped_column(String(64))
     month: Mapped[date] = mapped_column(Date)
-    board_id: Mapped[int] = mapped_column(Integer)  # 0: no board (unrouted)
-    centre_id: Mapped[int] = mapped_column(Integer)  # 0: not broken down by centre
-    k1: Mapped[str] = mapped_column(String(200))
-    k2: Mapped[str] = mapped_column(String(40))
-    k3: Mapped[int] = mapped_column(Integer)
-    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class StatsRollupTotal(RollupGroup, db.Model):
+    """A group summed over every rolled-up month (``StatsRollupTotals`` says which): "all
+    time" reads these few thousand rows instead of each month's (a tenth to a fiftieth)."""
+
+    __tablename__ = "stats_rollup_totals"
+    __table_args__ = (Index("ix_stats_rollup_totals_family", "family"),)
 
 
 class StatsRollupMonth(db.Model):
@@ -45,3 +59,15 @@ class StatsRollupMonth(db.Model):
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     # The family definitions it was built with (fingerprint.py); another one means stale.
     definitions: Mapped[str] = mapped_column(String(16), server_default="")
+
+
+class StatsRollupTotals(db.Model):
+    """The months ``zone``'s totals sum: ``first_month`` up to (not including) ``through``.
+    Absent (forgotten whenever a rolled-up month is) means "sum the months"."""
+
+    __tablename__ = "stats_rollup_totals_marks"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_month: Mapped[date] = mapped_column(Date)
+    through: Mapped[date] = mapped_column(Date)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -6,6 +6,10 @@ Correctness first: a month is rolled up only once it is closed everywhere (three
 after its end, so "72 hours have passed" no longer changes), and any change touching a
 closed month's data deletes that month's roll-ups in the same transaction (the flush
 listener below); the next read rebuilds it. Bulk writers call ``forget_all``.
+
+"All time" reads ``stats_rollup_totals``: every rolled-up month of a clock summed once
+(a tenth of the monthly rows), summed again when a month closes and forgotten with any
+month.
 """
 
 from __future__ import annotations
@@ -41,7 +45,12 @@ from telemed.core.clock import now_utc
 from telemed.extensions import db
 from telemed.reports.families import FAMILIES, Family
 from telemed.reports.fingerprint import definitions_fingerprint
-from telemed.reports.models import StatsRollup, StatsRollupMonth
+from telemed.reports.models import (
+    StatsRollup,
+    StatsRollupMonth,
+    StatsRollupTotal,
+    StatsRollupTotals,
+)
 from telemed.reports.period import Period, month_edges, month_range, next_month
 from telemed.reports.scope import Scope, ZoneGroup, board_member, specialty_member, zone_groups
 from telemed.reviews.models import Agreement, Attendance, Recommendation, Referral
@@ -90,7 +99,11 @@ def compute_groups(name: str, scope: Scope) -> Counter:
     counts: Counter = Counter()
     if months:
         ensure_built(months)
-        counts.update(read(family, scope, months))
+        if scope.period.first is None:  # all time: every closed month, summed once
+            ensure_totals(months)
+            counts.update(read(family, scope, None))
+        else:
+            counts.update(read(family, scope, months))
     for window in windows:
         counts.update(live(family, replace(scope, period=window)))
     return counts
@@ -168,15 +181,18 @@ def split(scope: Scope) -> tuple[list[date], list[Period]]:
     return months, windows
 
 
-def read(family: Family, scope: Scope, months: list[date]) -> Counter:
+def read(family: Family, scope: Scope, months: list[date] | None) -> Counter:
     query = read_query(family, scope, months)
     return Counter({tuple(row[:5]): int(row[5] or 0) for row in db.session.execute(query)})
 
 
-def read_query(family: Family, scope: Scope, months: list[date]) -> Any:
-    r = StatsRollup
+def read_query(family: Family, scope: Scope, months: list[date] | None) -> Any:
+    """``family``'s groups over ``months`` of roll-ups, or over the totals (``None``)."""
+    r: Any = StatsRollupTotal if months is None else StatsRollup
     query = select(*kept(family, (r.board_id, r.centre_id, r.k1, r.k2, r.k3)), func.sum(r.n))
-    query = query.where(r.family == family.name, r.month.between(min(months), max(months)))
+    query = query.where(r.family == family.name)
+    if months is not None:
+        query = query.where(r.month.between(min(months), max(months)))
     if not scope.whole_network:
         query = query.where(r.board_id.in_(scope.board_ids))
     if scope.centre_ids is not None:
@@ -327,6 +343,43 @@ def build(group: ZoneGroup, months: list[date]) -> None:
             insert_family(family, group, labels, edges)
 
 
+def ensure_totals(months: list[date]) -> None:
+    """Sum ``months`` (rolled up, contiguous) once per clock into the totals "all time"
+    reads; rebuilt when a month closes or a rolled-up month is forgotten."""
+    first, through = months[0], next_month(months[-1])
+    t = StatsRollupTotals
+    for group in zones():
+        mark = db.session.execute(
+            select(t.first_month, t.through).where(t.zone == group.zone)
+        ).first()
+        if mark is not None and tuple(mark) == (first, through):
+            continue
+        if db.engine.dialect.name != "postgresql":
+            build_totals(group.zone, first, through)
+            continue
+        try:
+            with db.session.begin_nested():
+                build_totals(group.zone, first, through)
+        except IntegrityError:
+            pass  # another request summed them meanwhile
+
+
+def build_totals(zone: str, first: date, through: date) -> None:
+    db.session.execute(delete(StatsRollupTotals).where(StatsRollupTotals.zone == zone))
+    db.session.execute(delete(StatsRollupTotal).where(StatsRollupTotal.zone == zone))
+    db.session.add(StatsRollupTotals(zone=zone, first_month=first, through=through))
+    db.session.flush()  # claims the zone first: a concurrent build fails here
+    r = StatsRollup
+    keys = (r.family, r.zone, r.board_id, r.centre_id, r.k1, r.k2, r.k3)
+    query = (
+        select(*keys, func.sum(r.n))
+        .where(r.zone == zone, r.month >= first, r.month < through)
+        .group_by(*keys)
+    )
+    names = ["family", "zone", "board_id", "centre_id", "k1", "k2", "k3", "n"]
+    db.session.execute(insert(StatsRollupTotal).from_select(names, query))
+
+
 def insert_family(
     family: Family, group: ZoneGroup, labels: list[date], edges: list[datetime]
 ) -> None:
@@ -395,6 +448,7 @@ def refresh() -> int:
     forget_stale()  # before counting: a rebuild after a deploy counts as built
     before = db.session.scalar(select(func.count()).select_from(StatsRollupMonth)) or 0
     ensure_built(months)
+    ensure_totals(months)
     db.session.commit()
     after = db.session.scalar(select(func.count()).select_from(StatsRollupMonth)) or 0
     return after - before
@@ -408,6 +462,13 @@ def forget_all(session: Any = db.session) -> None:
     clock or routing changes."""
     session.execute(delete(StatsRollup))
     session.execute(delete(StatsRollupMonth))
+    forget_totals(session)
+
+
+def forget_totals(session: Any) -> None:
+    """Totals sum every rolled-up month: forgetting any month forgets them."""
+    session.execute(delete(StatsRollupTotal))
+    session.execute(delete(StatsRollupTotals))
 
 
 def forget_stale() -> None:
@@ -427,6 +488,7 @@ def forget_moments(session: Any, moments: Iterable[datetime | None]) -> None:
     if months:
         session.execute(delete(StatsRollup).where(StatsRollup.month.in_(months)))
         session.execute(delete(StatsRollupMonth).where(StatsRollupMonth.month.in_(months)))
+        forget_totals(session)
 
 
 def months_around(moments: Iterable[datetime]) -> set[date]:

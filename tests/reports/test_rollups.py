@@ -20,7 +20,12 @@ from telemed.extensions import db
 from telemed.reports import rollups
 from telemed.reports.families import FAMILIES, case_source
 from telemed.reports.fingerprint import definitions_fingerprint
-from telemed.reports.models import StatsRollup, StatsRollupMonth
+from telemed.reports.models import (
+    StatsRollup,
+    StatsRollupMonth,
+    StatsRollupTotal,
+    StatsRollupTotals,
+)
 from telemed.reports.service import VIEW_NAMES, compute_view
 from telemed.reviews.models import (
     Adherence,
@@ -63,6 +68,18 @@ def months_built(month: date) -> int:
     return db.session.scalar(query.where(StatsRollupMonth.month == month)) or 0
 
 
+def totals_marks() -> set[tuple[str, date, date]]:
+    """(clock, first month, first month not summed) of each clock's all-time totals."""
+    t = StatsRollupTotals
+    return {tuple(row) for row in db.session.execute(select(t.zone, t.first_month, t.through))}
+
+
+SEPTEMBER_TO_NOVEMBER = {
+    ("America/Mexico_City", date(2026, 9, 1), date(2026, 12, 1)),
+    ("America/Tijuana", date(2026, 9, 1), date(2026, 12, 1)),
+}
+
+
 def filter_args(network: Network) -> list[dict[str, str]]:
     return [
         ALL,
@@ -88,14 +105,19 @@ def test_rollups_agree_with_live(network, admin, live, view):
     assert months_built(OCTOBER_1) == 2  # Mexico City and Tijuana
     assert months_built(date(2026, 12, 1)) == 0  # the current month is always live
     assert rollup_rows() > 0
+    # All time read the closed months' totals, summed once per clock.
+    assert totals_marks() == SEPTEMBER_TO_NOVEMBER
+    assert 0 < db.session.scalar(select(func.count()).select_from(StatsRollupTotal)) < rollup_rows()
 
 
 def assert_rebuilt_like_live(view: str, args: dict[str, str], admin: User, live: Callable) -> dict:
-    """After a change: October's roll-up is gone, the view matches live, and the read
-    rolled October up again."""
+    """After a change: October's roll-up and the totals are gone, the view matches live,
+    and the read rolled October up and summed the totals again."""
     assert months_built(OCTOBER_1) == 0
+    assert totals_marks() == set()
     found = result(view, args, admin)
     assert months_built(OCTOBER_1) == 2
+    assert totals_marks() == SEPTEMBER_TO_NOVEMBER
     assert found == live(view, args, admin)
     return found
 
@@ -199,6 +221,7 @@ def test_bulk_update_needs_forget_case_months(network, admin, live):
 
 def test_refresh_builds_each_closed_month_once(network, admin, app: Flask):
     assert rollups.refresh() == 6  # September, October, November on two clocks
+    assert totals_marks() == SEPTEMBER_TO_NOVEMBER  # and their totals, for the next reader
     assert rollups.refresh() == 0
     rows = rollup_rows()
 
@@ -237,6 +260,32 @@ def test_moved_first_discussion_forgets_its_referrals_months(network, admin, liv
 
     assert months_built(date(2026, 11, 1)) == 0  # the referral's month, not only the case's
     assert result("turnaround", ALL, admin) == live("turnaround", ALL, admin)
+
+
+def test_totals_follow_the_month_that_closes(network, admin, live, clock):
+    """When December closes, all time sums it too: the totals are summed again through
+    December, and every view still agrees with live."""
+    for view in VIEW_NAMES:
+        result(view, ALL, admin)
+    assert totals_marks() == SEPTEMBER_TO_NOVEMBER
+
+    clock.advance(timedelta(days=40))  # mid-January: December closed on both clocks
+    for view in VIEW_NAMES:
+        assert result(view, ALL, admin) == live(view, ALL, admin), view
+    assert totals_marks() == {
+        (zone, first, date(2027, 1, 1)) for zone, first, _ in SEPTEMBER_TO_NOVEMBER
+    }
+
+
+def test_totals_are_forgotten_with_everything(network, admin, app: Flask):
+    result("overview", ALL, admin)
+    assert totals_marks() == SEPTEMBER_TO_NOVEMBER
+    app.test_cli_runner().invoke(args=["stats", "refresh", "--rebuild"])
+    assert totals_marks() == SEPTEMBER_TO_NOVEMBER  # rebuilt from the fresh months
+    rollups.forget_all()
+    db.session.commit()
+    assert totals_marks() == set()
+    assert db.session.scalar(select(func.count()).select_from(StatsRollupTotal)) == 0
 
 
 @pytest.fixture
