@@ -37,6 +37,9 @@ class Family:
     # The key positions (board, centre, k1, k2, k3) the figures read; the others are only
     # filtered on, and summed over in the database (fewer groups to send back).
     reads: tuple[int, ...] = (0, 1, 2, 3, 4)
+    # A "live" family whose all-time totals are also kept by centre: too many groups per
+    # month, few over all time, so "all time" under a centre or state filter reads them.
+    centre_totals: bool = False
 
 
 def case_source() -> Select:
@@ -158,7 +161,7 @@ FAMILIES = {
                lambda: Case.first_discussed_at, "specialty", lambda: Case.centre_id,
                lambda: (literal(""), literal(""),
                         whole_hours_between(Case.first_discussed_at, Case.submitted_at)),
-               centre_mode="live", reads=(4,)),
+               centre_mode="live", reads=(4,), centre_totals=True),
         # The same wait in whole days: the monthly chart reads a few rows per month.
         Family("case.wait_days", lambda: case_source().where(
                    Case.submitted_at.is_not(None), Case.first_discussed_at >= Case.submitted_at),

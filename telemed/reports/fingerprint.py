@@ -28,7 +28,7 @@ def family_text(family: Family, dialect: Dialect) -> str:
         for name, value in compiled.params.items()
         if not isinstance(value, datetime | date)
     )
-    settings = (family.routing, family.centre_mode, family.reads)
+    settings = (family.routing, family.centre_mode, family.reads, family.centre_totals)
     return f"{family.name}|{compiled}|{constants}|{settings}"
 
 

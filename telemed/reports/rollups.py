@@ -9,7 +9,8 @@ listener below); the next read rebuilds it. Bulk writers call ``forget_all``.
 
 "All time" reads ``stats_rollup_totals``: every rolled-up month of a clock summed once
 (a tenth of the monthly rows), summed again when a month closes and forgotten with any
-month.
+month. Families marked ``centre_totals`` are also counted there by centre (too many groups
+per month, few over all time), so "all time" under a centre filter reads them too.
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ def grouped(name: str, scope: Scope) -> Counter:
 def compute_groups(name: str, scope: Scope) -> Counter:
     family = FAMILIES[name]
     if scope.centre_ids is not None and family.centre_mode == "live":
-        return live(family, scope)
+        if not (family.centre_totals and scope.period.first is None):
+            return live(family, scope)
+        family = by_centre(family)  # all time: its totals are kept by centre
     months, windows = split(scope)
     counts: Counter = Counter()
     if months:
@@ -355,16 +358,17 @@ def ensure_totals(months: list[date]) -> None:
         if mark is not None and tuple(mark) == (first, through):
             continue
         if db.engine.dialect.name != "postgresql":
-            build_totals(group.zone, first, through)
+            build_totals(group, months)
             continue
         try:
             with db.session.begin_nested():
-                build_totals(group.zone, first, through)
+                build_totals(group, months)
         except IntegrityError:
             pass  # another request summed them meanwhile
 
 
-def build_totals(zone: str, first: date, through: date) -> None:
+def build_totals(group: ZoneGroup, months: list[date]) -> None:
+    zone, first, through = group.zone, months[0], next_month(months[-1])
     db.session.execute(delete(StatsRollupTotals).where(StatsRollupTotals.zone == zone))
     db.session.execute(delete(StatsRollupTotal).where(StatsRollupTotal.zone == zone))
     db.session.add(StatsRollupTotals(zone=zone, first_month=first, through=through))
@@ -377,6 +381,30 @@ def build_totals(zone: str, first: date, through: date) -> None:
         .group_by(*keys)
     )
     names = ["family", "zone", "board_id", "centre_id", "k1", "k2", "k3", "n"]
+    db.session.execute(insert(StatsRollupTotal).from_select(names, query))
+    _, edges = month_edges(first, months[-1], zone)
+    for family in FAMILIES.values():
+        if family.centre_totals:
+            insert_centre_totals(by_centre(family), group, edges[0], edges[-1])
+
+
+def by_centre(family: Family) -> Family:
+    """``family`` keyed by centre, under its own name (only the totals keep it)."""
+    return replace(family, name=f"{family.name}@centre", centre_mode="centre")
+
+
+def insert_centre_totals(family: Family, group: ZoneGroup, start: datetime, end: datetime) -> None:
+    """Count a by-centre family's rows of every rolled-up month at once, from its source
+    (it has no monthly roll-ups to sum)."""
+    anchor = family.anchor()
+    columns = (board_of(family), *dims(family))
+    query = (
+        family.source()
+        .add_columns(*columns, family.value(), literal(family.name), literal(group.zone))
+        .where(anchor >= start, anchor < end, zone_member(family, group))
+        .group_by(*columns)
+    )
+    names = ["board_id", "centre_id", "k1", "k2", "k3", "n", "family", "zone"]
     db.session.execute(insert(StatsRollupTotal).from_select(names, query))
 
 

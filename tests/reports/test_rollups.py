@@ -277,6 +277,45 @@ def test_totals_follow_the_month_that_closes(network, admin, live, clock):
     }
 
 
+def waits_kept_for(centre_id: int) -> dict[int, int]:
+    """Whole hours → cases of one centre's all-time waiting times in the totals."""
+    t = StatsRollupTotal
+    query = select(t.k3, func.sum(t.n)).where(
+        t.family == "case.wait@centre", t.centre_id == centre_id
+    )
+    return {hours: int(n) for hours, n in db.session.execute(query.group_by(t.k3))}
+
+
+def test_waits_by_centre_over_all_time_are_kept_in_the_totals(network, admin, live):
+    """Waiting times are not rolled up per month by centre (too many groups), but their
+    all-time totals are kept by centre, so "all time" under a centre or state filter reads
+    them; a change to a closed month forgets them with the rest."""
+    raza_id = network.centres["RAZA"].id
+    raza = {**ALL, "centre": str(raza_id)}
+    before = result("turnaround", raza, admin)
+    assert before == live("turnaround", raza, admin)
+    assert waits_kept_for(raza_id) == {60: 1, 78: 1, 175: 1, 202: 1, 642: 1}  # k1 k11 k2 k14 k13
+    assert before["figures"]["discussion_median_days"]["value"] == 7.3  # 175 h
+
+    # The filter really reads them: a doctored total shows in the figures.
+    t = StatsRollupTotal
+    doctored = update(t).where(t.family == "case.wait@centre", t.k3 == 642).values(n=3)
+    db.session.execute(doctored)
+    assert result("turnaround", raza, admin)["figures"]["discussion_median_days"]["value"] == 8.4
+    rollups.forget_totals(db.session)
+    db.session.commit()
+
+    network.cases["k1"].first_discussed_at += timedelta(hours=200)  # still October: 260 h
+    db.session.commit()
+    assert totals_marks() == set()
+    after = result("turnaround", raza, admin)
+    assert waits_kept_for(raza_id) == {78: 1, 175: 1, 202: 1, 260: 1, 642: 1}
+    assert after["figures"]["discussion_median_days"]["value"] == 8.4  # 202 h
+    assert after == live("turnaround", raza, admin)
+    state = {**ALL, "state": "Ciudad de México"}
+    assert result("turnaround", state, admin) == live("turnaround", state, admin)
+
+
 def test_totals_are_forgotten_with_everything(network, admin, app: Flask):
     result("overview", ALL, admin)
     assert totals_marks() == SEPTEMBER_TO_NOVEMBER
