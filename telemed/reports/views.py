@@ -40,15 +40,15 @@ def index():  # type: ignore[no-untyped-def]
 def view(view: str):  # type: ignore[no-untyped-def]
     if view not in service.VIEWS:
         abort(404)
-    context = filter_choices()
     try:
         scope = build_scope(current_user, request.args)
     except InputError as err:
         return render_template("reports/dashboard.html", view=view, result=None, scope=None,
-                               errors=err.errors, **context), 422  # fmt: skip
+                               errors=err.errors, **filter_choices()), 422  # fmt: skip
     result = service.run_view(view, scope)
+    # After the view: it commits (keeping roll-ups it built), which expires loaded rows.
     return render_template("reports/dashboard.html", view=view, result=result, scope=scope,
-                           errors={}, **context)  # fmt: skip
+                           errors={}, **filter_choices())  # fmt: skip
 
 
 @bp.get("/<view>/<table>.csv")
