@@ -16,7 +16,7 @@ per month, few over all time), so "all time" under a centre filter reads them to
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
@@ -318,17 +318,22 @@ def ensure_built(months: list[date]) -> None:
             )
         )
         missing = [month for month in months if month not in built]
-        if not missing:
-            continue
-        if db.engine.dialect.name != "postgresql":
-            # SQLite has one writer at a time (and pysqlite's savepoints are unreliable).
-            build(group, missing)
-            continue
-        try:
-            with db.session.begin_nested():
-                build(group, missing)
-        except IntegrityError:
-            pass  # another request built these months meanwhile
+        if missing:
+            build_once(build, group, missing)
+
+
+def build_once(builder: Callable[[ZoneGroup, list[date]], None], *args: Any) -> None:
+    """Run ``builder``, which claims its rows first (a unique key), so that of two
+    concurrent builders one wins: on PostgreSQL in a savepoint, where the loser's rows are
+    rolled back; SQLite has one writer at a time (and pysqlite's savepoints are unreliable)."""
+    if db.engine.dialect.name != "postgresql":
+        builder(*args)
+        return
+    try:
+        with db.session.begin_nested():
+            builder(*args)
+    except IntegrityError:
+        pass  # another request built them meanwhile
 
 
 def build(group: ZoneGroup, months: list[date]) -> None:
@@ -355,16 +360,8 @@ def ensure_totals(months: list[date]) -> None:
         mark = db.session.execute(
             select(t.first_month, t.through).where(t.zone == group.zone)
         ).first()
-        if mark is not None and tuple(mark) == (first, through):
-            continue
-        if db.engine.dialect.name != "postgresql":
-            build_totals(group, months)
-            continue
-        try:
-            with db.session.begin_nested():
-                build_totals(group, months)
-        except IntegrityError:
-            pass  # another request summed them meanwhile
+        if mark is None or tuple(mark) != (first, through):
+            build_once(build_totals, group, months)
 
 
 def build_totals(group: ZoneGroup, months: list[date]) -> None:
