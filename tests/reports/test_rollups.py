@@ -5,6 +5,8 @@ closed month once."""
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -34,6 +36,7 @@ from telemed.reviews.models import (
     Recommendation,
     ReferralStatus,
 )
+from tests.boards.test_concurrency import together
 from tests.conftest import english
 from tests.reports.conftest import figures, table
 from tests.reports.dataset import ALL, OCTOBER, Network, utc
@@ -325,6 +328,37 @@ def test_totals_are_forgotten_with_everything(network, admin, app: Flask):
     db.session.commit()
     assert totals_marks() == set()
     assert db.session.scalar(select(func.count()).select_from(StatsRollupTotal)) == 0
+
+
+def totals_rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(StatsRollupTotal)) or 0
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TELEMED_TEST_DATABASE_URL"),
+    reason="PostgreSQL: builders in separate connections (SQLite has one writer)",
+)
+def test_concurrent_first_readers_build_once(network, admin, app: Flask, live):
+    """The first two readers after the months closed race to roll them up and sum the
+    totals: one builder wins, the other's rows are rolled back, and both answer right."""
+    state = {**ALL, "state": "Ciudad de México"}
+    admin_id = admin.id
+
+    def read(barrier: threading.Barrier) -> dict[str, Any]:
+        actor = db.session.get(User, admin_id)
+        barrier.wait()
+        return result("turnaround", state, actor)
+
+    first, second = together(app, read, read)
+    expected = live("turnaround", state, admin)
+    assert first == expected and second == expected
+    assert months_built(OCTOBER_1) == 2  # once per clock
+    assert totals_marks() == SEPTEMBER_TO_NOVEMBER
+    raced = totals_rows()
+    rollups.forget_totals(db.session)
+    db.session.commit()
+    result("turnaround", state, admin)  # summed again by one reader alone
+    assert totals_rows() == raced  # the race left no group twice
 
 
 @pytest.fixture
