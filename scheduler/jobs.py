@@ -10,12 +10,13 @@ from typing import Any
 
 from flask import Flask
 
-from telemed.boards import assignment, sessions
 from telemed.invites import service as invites
 from telemed.jobs import lease
 from telemed.outbox import service as outbox
+from telemed.preparation import material
 from telemed.reports import rollups
-from telemed.reviews import material
+from telemed.sessions import assignment
+from telemed.sessions import service as sessions
 
 log = logging.getLogger(__name__)
 

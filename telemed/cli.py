@@ -128,8 +128,9 @@ schedule_cli = AppGroup("schedule", help="Run scheduling work now (the scheduler
 @schedule_cli.command("run")
 def run_scheduling() -> None:
     """Every scheduler job once: sessions, agendas, assignment, invites, reminders, email."""
-    from telemed.boards import assignment, sessions
     from telemed.outbox import service as outbox
+    from telemed.sessions import assignment
+    from telemed.sessions import service as sessions
 
     click.echo(f"sessions created: {sessions.generate_sessions()}")
     click.echo(f"agendas closed: {sessions.close_due_agendas()}")

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from telemed.auth.models import Discipline, Role, User
 from telemed.boards.models import Board, BoardMember, BoardSpecialty, MemberRole, SessionKind
-from telemed.cases.models import MaterialKind, RequestKind, Specialty
 from telemed.centres.models import CAPABILITY_FLAGS, Centre, CentreKind
+from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
 from telemed.extensions import db
 
 DEMO_PASSWORD = "demo1234"

@@ -1,20 +1,18 @@
 """Import every model so SQLAlchemy's metadata (and Alembic) sees all tables."""
 
+from telemed.agreements.models import Agreement
 from telemed.audit.models import AuditEntry
 from telemed.auth.models import ApiToken, User
-from telemed.boards.models import (
-    AgendaItem,
-    Board,
-    BoardMember,
-    BoardSession,
-    BoardSpecialty,
-    SchedulingFlag,
-)
+from telemed.boards.models import Board, BoardMember, BoardSpecialty
 from telemed.cases.models import Attachment, Case, CaseEvent
 from telemed.centres.models import Centre
-from telemed.invites.models import CalendarFeed, SessionAttendee
+from telemed.certificates.models import Certificate
+from telemed.invites.models import CalendarFeed
 from telemed.jobs.models import SchedulerLease
+from telemed.minutes.models import Minutes, MinutesAddendum
 from telemed.outbox.models import OutboxMessage
+from telemed.preparation.models import CaseReviewMark, PreparationNote
+from telemed.referrals.models import Referral, ReferralStep
 from telemed.reports import rollups  # noqa: F401  (its flush listener keeps roll-ups honest)
 from telemed.reports.models import (
     StatsRollup,
@@ -22,18 +20,8 @@ from telemed.reports.models import (
     StatsRollupTotal,
     StatsRollupTotals,
 )
-from telemed.reviews.models import (
-    Agreement,
-    Attendance,
-    CaseReviewMark,
-    Certificate,
-    Minutes,
-    MinutesAddendum,
-    PreparationNote,
-    Recommendation,
-    Referral,
-    ReferralStep,
-)
+from telemed.room.models import Attendance, Recommendation
+from telemed.sessions.models import AgendaItem, BoardSession, SchedulingFlag, SessionAttendee
 
 __all__ = [
     "AgendaItem",

@@ -12,6 +12,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from telemed.auth.labels import DISCIPLINE_LABELS, ROLE_LABELS
 from telemed.cases import labels as case_labels
 from telemed.centres.labels import CAPABILITY_LABELS, KIND_LABELS
+from telemed.core import vocabulary
 from telemed.core.schemas import MEXICAN_TIMEZONES
 
 
@@ -38,11 +39,11 @@ def init_app(app: Flask) -> None:
         labels={
             "status": case_labels.STATUS_LABELS,
             "sex": case_labels.SEX_LABELS,
-            "request_kind": case_labels.REQUEST_KIND_LABELS,
+            "request_kind": vocabulary.REQUEST_KIND_LABELS,
             "urgency": case_labels.URGENCY_LABELS,
-            "specialty": case_labels.SPECIALTY_LABELS,
+            "specialty": vocabulary.SPECIALTY_LABELS,
             "event": case_labels.EVENT_LABELS,
-            "material": case_labels.MATERIAL_LABELS,
+            "material": vocabulary.MATERIAL_LABELS,
             "centre_kind": KIND_LABELS,
             "capability": CAPABILITY_LABELS,
             "role": ROLE_LABELS,

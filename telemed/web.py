@@ -10,6 +10,7 @@ from telemed.extensions import api
 
 
 def init_app(app: Flask) -> None:
+    from telemed.agreements import views as agreement_views
     from telemed.api import register_api
     from telemed.audit.views import bp as audit_bp
     from telemed.auth.admin_views import bp as users_admin_bp
@@ -17,24 +18,23 @@ def init_app(app: Flask) -> None:
     from telemed.boards.views import bp as boards_bp
     from telemed.cases.views import bp as cases_bp
     from telemed.centres.views import bp as centres_bp
+    from telemed.certificates import views as certificate_views
     from telemed.cli import register_cli
     from telemed.home import bp as home_bp
     from telemed.invites.feed_views import bp as feeds_bp
     from telemed.invites.views import bp as invites_bp
+    from telemed.minutes import views as minutes_views
+    from telemed.preparation import views as preparation_views
+    from telemed.referrals import views as referral_views
     from telemed.reports.views import bp as reports_bp
-    from telemed.reviews import (
-        agreement_views,
-        certificate_views,
-        minutes_views,
-        preparation_views,
-        referral_views,
-        room_views,
-    )
+    from telemed.room import views as room_views
+    from telemed.sessions.views import bp as sessions_bp
 
     login.init_app(app)
     for blueprint in (home_bp, auth_bp, users_admin_bp, centres_bp, cases_bp, audit_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(boards_bp)
+    app.register_blueprint(sessions_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(invites_bp)
     app.register_blueprint(reports_bp)

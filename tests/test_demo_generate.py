@@ -11,10 +11,13 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, text
 
-from telemed.boards.models import AgendaItem, Board, BoardSession, ItemOutcome, SessionStatus
+from telemed.agreements.models import Agreement
+from telemed.boards.models import Board
 from telemed.cases import service as case_service
 from telemed.cases.models import Case, CaseStatus, Urgency
-from telemed.reviews.models import Agreement, Attendance, Recommendation, Referral
+from telemed.referrals.models import Referral
+from telemed.room.models import Attendance, Recommendation
+from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome, SessionStatus
 from telemed.synthetic.generate import generate
 from tests.conftest import case_payload, empty_tables, english
 
@@ -147,7 +150,7 @@ def test_the_normal_service_still_creates_cases_and_sessions_afterwards(db, gene
     assert count(db, Case) == N + 1
     # Sessions and agenda entries through the ORM too (their ids come from the sequences).
     board = db.session.scalars(select(Board)).first()
-    from telemed.boards.sessions import generate_sessions
+    from telemed.sessions.service import generate_sessions
 
     generate_sessions()
     session = db.session.scalars(

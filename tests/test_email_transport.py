@@ -30,8 +30,9 @@ from sqlalchemy import select
 from config import ConfigError
 from telemed.auth.models import User
 from telemed.extensions import db
+from telemed.outbox.mail import Email
 from telemed.outbox.models import OutboxMessage, OutboxStatus
-from telemed.outbox.service import Email, current_transport, deliver_due, enqueue
+from telemed.outbox.service import current_transport, deliver_due, enqueue
 from telemed.outbox.transports import FileTransport, SMTPTransport, build_message
 
 SENDER = "Comité de tumores <no-reply@telemed.local>"

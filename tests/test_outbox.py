@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 from telemed.auth.models import User
 from telemed.extensions import db
 from telemed.outbox import service as outbox
+from telemed.outbox.mail import Email
 from telemed.outbox.models import OutboxMessage, OutboxStatus
-from telemed.outbox.service import CLAIM_FOR, MAX_ATTEMPTS, Email, deliver_due, enqueue
+from telemed.outbox.service import CLAIM_FOR, MAX_ATTEMPTS, deliver_due, enqueue
 from telemed.outbox.transports import FileTransport
 from tests.boards.test_concurrency import shared_app, together  # noqa: F401  (fixture)
 

@@ -13,20 +13,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from telemed.api.common import json_body, page_envelope
-from telemed.boards.models import BoardSession
-from telemed.core.errors import InputError
-from telemed.core.schemas import load_or_raise
-from telemed.extensions import db
-from telemed.reviews import agreements as service
-from telemed.reviews.access import can_enter_room, get_visible_agreement
-from telemed.reviews.agreement_schemas import (
+from telemed.agreements import service
+from telemed.agreements.access import get_visible_agreement
+from telemed.agreements.schemas import (
     AgreementCreateInputSchema,
     AgreementDoneInputSchema,
     AgreementListQuerySchema,
     AgreementOutSchema,
     AgreementPageSchema,
 )
+from telemed.api.common import json_body
+from telemed.core.errors import InputError
+from telemed.core.pagination import page_envelope
+from telemed.core.schemas import load_or_raise
+from telemed.extensions import db
+from telemed.sessions.access import can_enter_room
+from telemed.sessions.models import BoardSession
 
 blp = Blueprint(
     "agreements_api",

@@ -8,18 +8,18 @@ from flask_smorest import Blueprint
 
 from telemed.api.common import json_body
 from telemed.api.sessions import detail, renamed
-from telemed.boards import assignment
 from telemed.boards import service as board_service
-from telemed.boards import sessions as session_service
-from telemed.boards.api_schemas import (
-    AssignmentReportOutSchema,
-    BoardOutSchema,
-    SessionCreateInputSchema,
-    SessionDetailOutSchema,
-)
+from telemed.boards.api_schemas import BoardOutSchema
 from telemed.core.errors import InputError
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
+from telemed.sessions import assignment
+from telemed.sessions import service as session_service
+from telemed.sessions.api_schemas import (
+    AssignmentReportOutSchema,
+    SessionCreateInputSchema,
+    SessionDetailOutSchema,
+)
 
 blp = Blueprint(
     "boards_api",

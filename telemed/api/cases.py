@@ -7,10 +7,9 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from telemed.api.common import PageSchema, json_body, page_envelope
+from telemed.api.common import json_body
 from telemed.cases import service
 from telemed.cases.access import get_visible_case
-from telemed.cases.models import MaterialKind
 from telemed.cases.schemas import (
     AttachmentMaterialSchema,
     AttachmentOutSchema,
@@ -20,7 +19,9 @@ from telemed.cases.schemas import (
     CaseSummarySchema,
     TransitionInputSchema,
 )
+from telemed.core.pagination import PageSchema, page_envelope
 from telemed.core.schemas import load_or_raise
+from telemed.core.vocabulary import MaterialKind
 
 blp = Blueprint(
     "cases_api", __name__, url_prefix="/api/v1/cases", description="Cases for a second opinion"

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
-from marshmallow import Schema, fields
 from werkzeug.exceptions import BadRequest
 
 
@@ -18,21 +17,3 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest(_("The body must be a JSON object."))
     return data
-
-
-class PageSchema(Schema):
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
-
-
-def page_envelope(pagination: Any) -> dict[str, Any]:
-    """One page of objects; the endpoint's response schema dumps the items (once)."""
-    return {
-        "items": pagination.items,
-        "page": pagination.page,
-        "per_page": pagination.per_page,
-        "total": pagination.total,
-        "pages": pagination.pages,
-    }

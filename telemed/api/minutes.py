@@ -11,14 +11,14 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from telemed.api.common import json_body
-from telemed.boards import sessions as session_service
 from telemed.core.schemas import load_or_raise
-from telemed.reviews import minutes
-from telemed.reviews.minutes_schemas import (
+from telemed.minutes import service as minutes
+from telemed.minutes.schemas import (
     MinutesAddendumInputSchema,
     MinutesAddendumOutSchema,
     MinutesOutSchema,
 )
+from telemed.sessions import service as session_service
 
 blp = Blueprint("minutes_api", __name__, url_prefix="/api/v1", description="Minutes of sessions")
 

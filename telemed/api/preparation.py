@@ -13,12 +13,8 @@ from flask_smorest import Blueprint
 from telemed.api.common import json_body
 from telemed.cases.access import get_visible_case
 from telemed.core.errors import NotFound
-from telemed.reviews import preparation
-from telemed.reviews.preparation_schemas import (
-    AnswerInputSchema,
-    QuestionInputSchema,
-    QuestionOutSchema,
-)
+from telemed.preparation import service as preparation
+from telemed.preparation.schemas import AnswerInputSchema, QuestionInputSchema, QuestionOutSchema
 
 blp = Blueprint(
     "preparation_api",

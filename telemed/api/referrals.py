@@ -16,15 +16,16 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from telemed.api.common import PageSchema, json_body, page_envelope
-from telemed.cases.access import get_visible_case
+from telemed.api.common import json_body
+from telemed.cases.access import can_see_case, get_visible_case
 from telemed.core.errors import InputError
+from telemed.core.pagination import PageSchema, page_envelope
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
-from telemed.reviews import referrals as service
-from telemed.reviews.access import can_see_case, get_visible_referral
-from telemed.reviews.models import Recommendation, Referral
-from telemed.reviews.referral_schemas import (
+from telemed.referrals import service
+from telemed.referrals.access import get_visible_referral
+from telemed.referrals.models import Referral
+from telemed.referrals.schemas import (
     CentreSuggestionSchema,
     ReferralCreateInputSchema,
     ReferralDetailSchema,
@@ -34,6 +35,7 @@ from telemed.reviews.referral_schemas import (
     ReferralStepInputSchema,
     SuggestionQuerySchema,
 )
+from telemed.room.models import Recommendation
 
 blp = Blueprint(
     "referrals_api",

@@ -17,16 +17,13 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from telemed.api.common import json_body
-from telemed.boards import sessions as session_service
-from telemed.boards.models import AgendaItem, BoardSession
 from telemed.cases.access import get_visible_case
 from telemed.core.errors import NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
-from telemed.reviews import access
-from telemed.reviews import room as service
-from telemed.reviews.models import Recommendation
-from telemed.reviews.schemas import (
+from telemed.room import access, service
+from telemed.room.models import Recommendation
+from telemed.room.schemas import (
     AdherenceInputSchema,
     AttendanceInputSchema,
     OutcomeInputSchema,
@@ -36,6 +33,9 @@ from telemed.reviews.schemas import (
     RoomOutSchema,
     TimeInputSchema,
 )
+from telemed.sessions import access as session_access
+from telemed.sessions import service as session_service
+from telemed.sessions.models import AgendaItem, BoardSession
 
 blp = Blueprint(
     "room_api",
@@ -51,7 +51,7 @@ def json_schema(schema: Any) -> dict[str, Any]:
 
 def room_session(session_id: int) -> BoardSession:
     session = session_service.get_session(session_id)
-    access.require_room(current_user, session)
+    session_access.require_room(current_user, session)
     return session
 
 
@@ -94,7 +94,7 @@ def post_attendance(session_id: int):  # type: ignore[no-untyped-def]
     """Mark a user present or absent (``user_id``, ``present``) or add a guest (``name``,
     ``unit``)."""
     session = room_session(session_id)
-    access.require_runner(current_user, session)
+    session_access.require_runner(current_user, session)
     values = load_or_raise(AttendanceInputSchema(), json_body())
     if values["user_id"] is not None:
         service.mark_attendance(current_user, session, values["user_id"], values["present"])
@@ -109,7 +109,7 @@ def post_attendance(session_id: int):  # type: ignore[no-untyped-def]
 def delete_attendance(session_id: int, attendance_id: int):  # type: ignore[no-untyped-def]
     """Take a line off the attendance (e.g. a guest added by mistake)."""
     session = room_session(session_id)
-    access.require_runner(current_user, session)
+    session_access.require_runner(current_user, session)
     service.remove_attendance(current_user, service.get_attendance(session, attendance_id))
     return room_state(session)
 
@@ -126,7 +126,7 @@ def optional_body() -> dict[str, Any]:
 def start(session_id: int):  # type: ignore[no-untyped-def]
     """The session starts now, or at ``at_local`` on the board's clock (a correction)."""
     session = room_session(session_id)
-    access.require_runner(current_user, session)
+    session_access.require_runner(current_user, session)
     values = load_or_raise(TimeInputSchema(), optional_body())
     service.start_session(current_user, session, values["at_local"])
     return room_state(session)
@@ -139,7 +139,7 @@ def start(session_id: int):  # type: ignore[no-untyped-def]
 def end(session_id: int):  # type: ignore[no-untyped-def]
     """The session ends now, or at ``at_local`` on the board's clock (a correction)."""
     session = room_session(session_id)
-    access.require_runner(current_user, session)
+    session_access.require_runner(current_user, session)
     values = load_or_raise(TimeInputSchema(), optional_body())
     service.end_session(current_user, session, values["at_local"])
     return room_state(session)

@@ -19,12 +19,21 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from sqlalchemy import Select, or_, select
 
-from telemed.api.common import json_body, page_envelope
+from telemed.api.common import json_body
 from telemed.auth.models import Role, User
-from telemed.boards import assignment
-from telemed.boards import service as board_service
-from telemed.boards import sessions as session_service
-from telemed.boards.api_schemas import (
+from telemed.boards.models import BoardMember
+from telemed.cases.access import visible_cases
+from telemed.cases.models import Case
+from telemed.core.clock import local_day_start
+from telemed.core.errors import InputError, NotFound
+from telemed.core.pagination import page_envelope
+from telemed.core.schemas import load_or_raise
+from telemed.extensions import db
+from telemed.sessions import access as session_access
+from telemed.sessions import agenda as agenda_service
+from telemed.sessions import order_of_business
+from telemed.sessions import service as session_service
+from telemed.sessions.api_schemas import (
     AgendaOrderInputSchema,
     AgendaPlaceInputSchema,
     SessionDetailOutSchema,
@@ -32,14 +41,8 @@ from telemed.boards.api_schemas import (
     SessionMoveInputSchema,
     SessionPageSchema,
 )
-from telemed.boards.labels import SECTION_LABELS
-from telemed.boards.models import BoardMember, BoardSession
-from telemed.cases.access import visible_cases
-from telemed.cases.models import Case
-from telemed.core.clock import local_day_start
-from telemed.core.errors import InputError, NotFound
-from telemed.core.schemas import load_or_raise
-from telemed.extensions import db
+from telemed.sessions.labels import SECTION_LABELS
+from telemed.sessions.models import BoardSession
 
 blp = Blueprint(
     "sessions_api",
@@ -60,7 +63,7 @@ def visible_sessions(user: User) -> Select[tuple[BoardSession]]:
     member_of = select(BoardMember.board_id).where(BoardMember.user_id == user.id)
     condition = BoardSession.board_id.in_(member_of)
     if user.role is Role.REFERRING and user.centre_id is not None:
-        condition = or_(condition, BoardSession.id.in_(board_service.centre_sessions(user)))
+        condition = or_(condition, BoardSession.id.in_(session_access.centre_sessions(user)))
     return query.where(condition)
 
 
@@ -125,7 +128,7 @@ def business(session: BoardSession) -> list[dict[str, Any]]:
     caller's language."""
     sections = session.order_of_business
     if sections is None:
-        sections = session_service.order_of_business(session)
+        sections = order_of_business.order_of_business(session)
     return [
         {
             "key": section["key"],
@@ -229,7 +232,7 @@ def place(session_id: int):  # type: ignore[no-untyped-def]
     if case is None:
         raise InputError({"case_id": [_("There is no case with this number.")]})
     try:
-        assignment.place_by_hand(current_user, case, session)
+        agenda_service.place_by_hand(current_user, case, session)
     except InputError as err:
         raise renamed(err, session_id="case_id") from None
     return detail(session)
@@ -242,10 +245,10 @@ def remove(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
     """Take a case off the agenda; it waits on hold until a coordinator places or
     releases it."""
     session = staff_session(session_id)
-    item = assignment.get_item(item_id)
+    item = agenda_service.get_item(item_id)
     if item.session_id != session.id:
         raise NotFound("agenda entry not found")
-    assignment.remove_by_hand(current_user, item)
+    agenda_service.remove_by_hand(current_user, item)
     return detail(session)
 
 
@@ -258,7 +261,7 @@ def reorder(session_id: int):  # type: ignore[no-untyped-def]
     session = staff_session(session_id)
     values = load_or_raise(AgendaOrderInputSchema(), json_body())
     try:
-        assignment.reorder(current_user, session, values["item_ids"])
+        agenda_service.reorder(current_user, session, values["item_ids"])
     except InputError as err:
         raise renamed(err, order="item_ids") from None
     return detail(session)

@@ -1,29 +1,13 @@
-"""Shapes of boards, sessions and agendas in ``/api/v1``, and the inputs of session actions.
-
-Output schemas never carry patient data: an agenda entry names its case by id and code
-only, and only to callers who may see that case (others get the agenda code alone).
-Times are aware UTC (``starts_at``) plus the wall time on the board's own clock
-(``starts_at_local``, ISO 8601 with the zone's offset).
-"""
+"""Shapes of boards in ``/api/v1``."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields
 
-from telemed.api.common import PageSchema
 from telemed.auth.models import Discipline
-from telemed.boards.models import ItemOutcome, MemberRole, SessionKind, SessionStatus
-from telemed.cases.models import Urgency
-from telemed.core.schemas import InputSchema
-
-# --- output ---------------------------------------------------------------------------
-
+from telemed.boards.models import MemberRole, SessionKind
 
 STRING = {"type": "string"}
 
@@ -77,146 +61,3 @@ class BoardOutSchema(Schema):
         metadata={**STRING, "description": "The coordinator's name."},
     )
     members = fields.List(fields.Nested(BoardMemberOutSchema))
-
-
-def local_iso(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).isoformat()
-
-
-class SessionOutSchema(Schema):
-    """A session without its agenda (lists)."""
-
-    id = fields.Integer()
-    board_id = fields.Integer()
-    board = fields.String(attribute="board.name")
-    number = fields.Integer(metadata={"description": "Per board, as the minutes count them."})
-    kind = fields.Enum(SessionKind, by_value=True)
-    status = fields.Enum(SessionStatus, by_value=True)
-    extraordinary = fields.Boolean()
-    starts_at = fields.AwareDateTime()
-    ends_at = fields.AwareDateTime()
-    cutoff_at = fields.AwareDateTime(metadata={"description": "When the agenda closes."})
-    timezone = fields.String(attribute="board.timezone")
-    starts_at_local = fields.Function(
-        lambda s: local_iso(s.starts_at, s.board.timezone),
-        metadata={
-            "type": "string",
-            "format": "date-time",
-            "description": "Start on the board's clock, with its UTC offset.",
-        },
-    )
-    capacity = fields.Integer()
-    booked = fields.Integer()
-    room_url = fields.String()
-    topic = fields.String(allow_none=True)
-    speaker = fields.String(allow_none=True)
-    audience = fields.String(allow_none=True)
-    sequence = fields.Integer(metadata={"description": "Grows on every change of the session."})
-
-
-class AgendaEntryOutSchema(Schema):
-    """An agenda entry; ``case_id``, ``case_code`` and ``urgency`` are null for a case the
-    caller may not see."""
-
-    id = fields.Integer()
-    position = fields.Integer()
-    agenda_code = fields.String(metadata={"description": "CE <session number>.<case number>"})
-    case_id = fields.Integer(allow_none=True)
-    case_code = fields.String(allow_none=True)
-    urgency = fields.Enum(Urgency, by_value=True, allow_none=True)
-    pinned = fields.Boolean(metadata={"description": "Placed or ordered by a coordinator."})
-    carried_over = fields.Boolean()
-    outcome = fields.Enum(ItemOutcome, by_value=True)
-
-
-class OrderSectionOutSchema(Schema):
-    key = fields.String()
-    title = fields.String()
-    entries = fields.List(fields.String())
-
-
-class SessionDetailOutSchema(SessionOutSchema):
-    agenda = fields.List(fields.Nested(AgendaEntryOutSchema))
-    order_of_business = fields.List(
-        fields.Nested(OrderSectionOutSchema),
-        metadata={"description": "Final once the agenda closes; a preview before."},
-    )
-    order_final = fields.Boolean()
-
-
-class SessionPageSchema(PageSchema):
-    items = fields.List(fields.Nested(SessionOutSchema))
-
-
-class AssignmentReportOutSchema(Schema):
-    placed = fields.Integer()
-    flagged = fields.Integer()
-    unplaced = fields.Integer()
-    boards = fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(),
-        metadata={"description": "Cases placed in this run, per board name."},
-    )
-
-
-# --- input ----------------------------------------------------------------------------
-
-LOCAL_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
-LOCAL_MESSAGE = _l("Enter the board's local date and time as YYYY-MM-DDTHH:MM, without offset.")
-
-
-class LocalDateTime(fields.NaiveDateTime):
-    """A wall-clock time on the board's own clock, e.g. ``2026-03-05T18:00``."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # Not OpenAPI's "date-time", which carries an offset: a wall time on the board's clock.
-        self.metadata.update(
-            {"format": "local-date-time", "pattern": LOCAL_PATTERN.pattern,
-             "example": "2026-03-05T18:00"}
-        )  # fmt: skip
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
-        if not isinstance(value, str) or not LOCAL_PATTERN.match(value):
-            raise ValidationError(str(LOCAL_MESSAGE))
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class SessionMoveInputSchema(InputSchema):
-    starts_at_local = LocalDateTime(
-        required=True, metadata={"description": "New start on the board's clock."}
-    )
-
-
-class SessionCreateInputSchema(SessionMoveInputSchema):
-    """An extraordinary session; training and keynote boards say what it is about."""
-
-    topic = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300))
-    speaker = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    audience = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
-
-
-class AgendaPlaceInputSchema(InputSchema):
-    case_id = fields.Integer(required=True, metadata={"description": "An accepted case."})
-
-
-class AgendaOrderInputSchema(InputSchema):
-    item_ids = fields.List(
-        fields.Integer(),
-        required=True,
-        metadata={"description": "Every pending entry of the agenda, once, in the new order."},
-    )
-
-
-class SessionListQuerySchema(InputSchema):
-    """Filters of ``GET /api/v1/sessions``; dates are days in the caller's time zone."""
-
-    class Meta:
-        unknown = "exclude"
-
-    board_id = fields.Integer(allow_none=True)
-    date_from = fields.Date(allow_none=True, data_key="from")
-    date_to = fields.Date(allow_none=True, data_key="to")
-    status = fields.Enum(SessionStatus, by_value=True, allow_none=True)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(allow_none=True, validate=validate.Range(1, 100))

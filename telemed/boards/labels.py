@@ -1,63 +1,20 @@
-"""Human labels for boards, sessions and flags."""
+"""Human labels for boards: kinds of session they hold, roles of their members."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from telemed.boards.models import (
-    DeferralReason,
-    FlagReason,
-    ItemOutcome,
-    MemberRole,
-    SessionKind,
-    SessionStatus,
-)
+from telemed.boards.models import MemberRole, SessionKind
 
 SESSION_KIND_LABELS = {
     SessionKind.CASE_REVIEW: _l("Case review"),
     SessionKind.TRAINING: _l("Training"),
     SessionKind.KEYNOTE: _l("Keynote lecture"),
 }
-SESSION_STATUS_LABELS = {
-    SessionStatus.PLANNED: _l("planned"),
-    SessionStatus.AGENDA_CLOSED: _l("agenda closed"),
-    SessionStatus.HELD: _l("held"),
-    SessionStatus.CANCELLED: _l("cancelled"),
-}
+
+
 MEMBER_ROLE_LABELS = {
     MemberRole.CHAIR: _l("Chair"),
     MemberRole.MEMBER: _l("Member"),
     MemberRole.GUEST: _l("Guest"),
-}
-OUTCOME_LABELS = {
-    ItemOutcome.PENDING: _l("on the agenda"),
-    ItemOutcome.DISCUSSED: _l("discussed"),
-    ItemOutcome.NOT_DISCUSSED: _l("not discussed"),
-    ItemOutcome.DEFERRED: _l("deferred"),
-    ItemOutcome.REMOVED: _l("removed"),
-    ItemOutcome.MOVED: _l("moved"),
-    ItemOutcome.SESSION_CHANGED: _l("session moved or cancelled"),
-    ItemOutcome.WITHDRAWN: _l("withdrawn"),
-}
-# Why the meeting deferred a case (the network counts deferrals for missing material).
-DEFERRAL_REASON_LABELS = {
-    DeferralReason.MISSING_MATERIAL: _l("Material missing"),
-    DeferralReason.NO_TIME: _l("Out of time"),
-    DeferralReason.OTHER: _l("Other"),
-}
-FLAG_LABELS = {
-    FlagReason.DEADLINE: _l("The next session with room is after the clinical deadline."),
-    FlagReason.URGENT_72H: _l("Urgent case that cannot be discussed within 72 hours."),
-    FlagReason.NO_SESSION: _l("No session of the board has room before the horizon."),
-}
-
-# Sections of the order of business, in the minutes' order.
-SECTION_LABELS = {
-    "welcome": _l("Welcome"),
-    "follow_up": _l("Follow-up of previous agreements"),
-    "cases": _l("Review of specific cases"),
-    "topic": _l("Topic"),
-    "general": _l("General matters"),
-    "agreements": _l("Reading of the agreements"),
-    "close": _l("Closing"),
 }

@@ -11,11 +11,13 @@ from marshmallow import ValidationError, fields, post_load, validate, validates,
 
 from telemed.auth.models import Discipline
 from telemed.boards.models import MemberRole, SessionKind
-from telemed.cases.models import MaterialKind, RequestKind, Specialty
 from telemed.core.schemas import MEXICAN_TIMEZONES, InputSchema
+from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
 
 # Rules that repeat by the hour, minute or second would flood the calendar with sessions.
 ALLOWED_FREQUENCIES = (YEARLY, MONTHLY, WEEKLY, DAILY)
+
+
 TIME_MESSAGE = _l("Enter a time (HH:MM).")
 
 
@@ -165,21 +167,3 @@ class MemberInputSchema(InputSchema):
 
 class MemberRoleSchema(InputSchema):
     role = fields.Enum(MemberRole, by_value=True, required=True)
-
-
-class LocalStartSchema(InputSchema):
-    """A new or moved session: a date and time on the board's own clock."""
-
-    start_date = fields.Date(required=True)
-    start_time = time_field(required=True)
-
-    @post_load
-    def combine(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        data["local_start"] = datetime.combine(data.pop("start_date"), data.pop("start_time"))
-        return data
-
-
-class ExtraordinaryInputSchema(LocalStartSchema):
-    topic = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300))
-    speaker = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    audience = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))

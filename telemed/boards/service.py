@@ -6,37 +6,17 @@ coordinator may place) and thin wrappers that parse session times typed in forms
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from dateutil.rrule import rrulestr
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from telemed.audit import service as audit
 from telemed.auth.models import Role, User
-from telemed.boards import sessions as session_service
-from telemed.boards.assignment import pending_item
-from telemed.boards.models import (
-    AGENDA_OUTCOMES,
-    AgendaItem,
-    Board,
-    BoardMember,
-    BoardSession,
-    BoardSpecialty,
-    ItemOutcome,
-    SessionKind,
-)
-from telemed.boards.schemas import (
-    BoardInputSchema,
-    ExtraordinaryInputSchema,
-    LocalStartSchema,
-    MemberInputSchema,
-    MemberRoleSchema,
-)
-from telemed.cases.models import Case, CaseStatus
-from telemed.core.clock import now_utc
+from telemed.boards.models import Board, BoardMember, BoardSpecialty
+from telemed.boards.schemas import BoardInputSchema, MemberInputSchema, MemberRoleSchema
 from telemed.core.errors import Forbidden, InputError, NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
@@ -48,17 +28,11 @@ BOARD_FIELDS = (
     "minutes_per_case", "cutoff_days_before", "cutoff_time", "room_url_pattern",
     "quorum_disciplines", "active", "public_feed", "required_material",
 )  # fmt: skip
-# Agenda entries that make a session "the session of my case" for a referring doctor.
-KEPT_OUTCOMES = AGENDA_OUTCOMES
-PAST_PER_PAGE = 10
 
 
 def require_staff(actor: User) -> None:
     if not actor.is_staff:
         raise Forbidden(_("Only coordinators can manage boards."))
-
-
-# --- boards ---------------------------------------------------------------------------
 
 
 def list_boards() -> list[Board]:
@@ -167,12 +141,9 @@ def usual_start(board: Board) -> str:
 
 
 def specialty_label(specialty: Any) -> Any:
-    from telemed.cases.labels import SPECIALTY_LABELS
+    from telemed.core.vocabulary import SPECIALTY_LABELS
 
     return SPECIALTY_LABELS.get(specialty, specialty)
-
-
-# --- membership -----------------------------------------------------------------------
 
 
 def member_candidates(board: Board) -> list[User]:
@@ -246,161 +217,3 @@ def is_member(user: User, board_id: int) -> bool:
             select(exists().where(BoardMember.board_id == board_id, BoardMember.user_id == user.id))
         )
     )
-
-
-# --- who sees which session -----------------------------------------------------------
-
-
-def centre_sessions(user: User) -> Any:
-    """Ids of sessions with a case of the user's centre on their agenda (a subquery)."""
-    return (
-        select(AgendaItem.session_id)
-        .join(Case, Case.id == AgendaItem.case_id)
-        .where(Case.centre_id == user.centre_id, AgendaItem.outcome.in_(KEPT_OUTCOMES))
-    )
-
-
-def can_view_session(user: User, session: BoardSession) -> bool:
-    """Staff, board members, referring doctors with a case on the agenda, and invitees."""
-    if user.is_staff or is_member(user, session.board_id) or invites.is_invited(user, session):
-        return True
-    if user.role is Role.REFERRING and user.centre_id is not None:
-        query = centre_sessions(user).where(AgendaItem.session_id == session.id)
-        return db.session.scalar(select(exists(query))) or False
-    return False
-
-
-def visible_session_ids(user: User, board: Board) -> set[int] | None:
-    """``None`` when the user sees every session of the board, else the ids they see."""
-    if user.is_staff or is_member(user, board.id):
-        return None
-    if user.role is Role.REFERRING and user.centre_id is not None:
-        query = centre_sessions(user).join(BoardSession).where(BoardSession.board_id == board.id)
-        return set(db.session.scalars(query))
-    return set()
-
-
-def upcoming_sessions(board: Board, limit: int = 30) -> list[BoardSession]:
-    return list(
-        db.session.scalars(
-            select(BoardSession)
-            .where(BoardSession.board_id == board.id, BoardSession.ends_at > now_utc())
-            .order_by(BoardSession.starts_at, BoardSession.id)
-            .limit(limit)
-        )
-    )
-
-
-def past_sessions(board: Board, page: int) -> Any:
-    query = (
-        select(BoardSession)
-        .where(BoardSession.board_id == board.id, BoardSession.ends_at <= now_utc())
-        .order_by(BoardSession.starts_at.desc(), BoardSession.id.desc())
-    )
-    return db.paginate(query, page=page, per_page=PAST_PER_PAGE, error_out=False)
-
-
-# --- session times typed in forms -----------------------------------------------------
-
-
-def with_start_field(err: InputError) -> InputError:
-    """The sessions service speaks of ``starts_at``; the forms ask for a date and a time."""
-    errors = dict(err.errors)
-    if "starts_at" in errors:
-        errors["start_date"] = errors.pop("starts_at")
-    return InputError(errors)
-
-
-def schedule_extraordinary(actor: User, board: Board, data: dict[str, Any]) -> BoardSession:
-    """An extra session at a local time of the board's zone, with its topic if any."""
-    require_staff(actor)
-    values = load_or_raise(ExtraordinaryInputSchema(), data)
-    try:
-        return session_service.create_extraordinary(
-            actor, board, values["local_start"], topic=values["topic"],
-            speaker=values["speaker"], audience=values["audience"],
-        )  # fmt: skip
-    except InputError as err:
-        raise with_start_field(err) from None
-
-
-def reschedule(actor: User, session: BoardSession, data: dict[str, Any]) -> BoardSession:
-    require_staff(actor)
-    values = load_or_raise(LocalStartSchema(), data)
-    try:
-        return session_service.move_session(actor, session, values["local_start"])
-    except InputError as err:
-        raise with_start_field(err) from None
-
-
-# --- cases waiting for a place --------------------------------------------------------
-
-
-def placeable_cases(board: Board, limit: int = 200) -> list[Case]:
-    """Accepted cases of the board without a place (held ones first) for a hand placement."""
-    if board.kind is not SessionKind.CASE_REVIEW:
-        return []
-    return list(
-        db.session.scalars(
-            select(Case)
-            .join(BoardSpecialty, BoardSpecialty.specialty == Case.specialty)
-            .where(BoardSpecialty.board_id == board.id, Case.status == CaseStatus.ACCEPTED)
-            .order_by(Case.scheduling_hold.desc(), Case.submitted_at, Case.id)
-            .limit(limit)
-        )
-    )
-
-
-def held_cases() -> list[Case]:
-    return list(
-        db.session.scalars(
-            select(Case)
-            .where(Case.scheduling_hold.is_(True), Case.status == CaseStatus.ACCEPTED)
-            .order_by(Case.id)
-        )
-    )
-
-
-def unplaced_counts() -> list[tuple[Board, int]]:
-    """Accepted cases still waiting for a session (not held), per case-review board."""
-    rows = db.session.execute(
-        select(Board, func.count(Case.id))
-        .select_from(Board)
-        .outerjoin(BoardSpecialty, BoardSpecialty.board_id == Board.id)
-        .outerjoin(
-            Case,
-            and_(
-                Case.specialty == BoardSpecialty.specialty,
-                Case.status == CaseStatus.ACCEPTED,
-                Case.scheduling_hold.is_(False),
-            ),
-        )
-        .where(Board.kind == SessionKind.CASE_REVIEW)
-        .group_by(Board.id)
-        .order_by(Board.name)
-    ).all()
-    return [(board, count) for board, count in rows]
-
-
-@dataclass
-class CaseScheduling:
-    """Where a case stands on the boards' agendas, for its page."""
-
-    pending: AgendaItem | None
-    history: list[AgendaItem] = field(default_factory=list)
-
-    @staticmethod
-    def outcome_label(item: AgendaItem) -> Any:
-        from telemed.boards.labels import OUTCOME_LABELS
-
-        return OUTCOME_LABELS.get(item.outcome, item.outcome.value)
-
-
-def case_scheduling(case_id: int, limit: int = 10) -> CaseScheduling:
-    history = db.session.scalars(
-        select(AgendaItem)
-        .where(AgendaItem.case_id == case_id, AgendaItem.outcome != ItemOutcome.PENDING)
-        .order_by(AgendaItem.id.desc())
-        .limit(limit)
-    )
-    return CaseScheduling(pending=pending_item(case_id), history=list(history))

@@ -39,3 +39,11 @@ def get_visible_case(user: User, case_id: int) -> Case:
 def is_case_centre_doctor(user: User, case: Case) -> bool:
     """Referring doctors of the case's centre act for it (a colleague may cover)."""
     return user.role is Role.REFERRING and user.centre_id == case.centre_id
+
+
+def can_see_case(user: User, case: Case) -> bool:
+    """The full review of a case: the same rule as the case page."""
+    found = db.session.scalar(
+        visible_cases(user).where(Case.id == case.id).with_only_columns(Case.id)
+    )
+    return found is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from telemed.cases.models import CaseStatus, MaterialKind, RequestKind, Sex, Specialty, Urgency
+from telemed.cases.models import CaseStatus, Sex, Urgency
 
 STATUS_LABELS = {
     CaseStatus.DRAFT: _l("draft"),
@@ -18,32 +18,22 @@ STATUS_LABELS = {
     CaseStatus.WITHDRAWN: _l("withdrawn"),
     CaseStatus.CLOSED: _l("closed"),
 }
+
+
 SEX_LABELS = {
     Sex.FEMALE: _l("female"),
     Sex.MALE: _l("male"),
     Sex.UNDETERMINED: _l("undetermined"),
 }
-REQUEST_KIND_LABELS = {
-    RequestKind.DIAGNOSIS_OPINION: _l("Second opinion on diagnosis"),
-    RequestKind.TREATMENT_PLAN: _l("Treatment plan"),
-    RequestKind.TRANSPLANT_EVALUATION: _l("Transplant evaluation"),
-    RequestKind.PALLIATIVE_CARE: _l("Palliative care"),
-    RequestKind.REFERRAL: _l("Referral to another centre"),
-    RequestKind.OTHER: _l("Other"),
-}
+
+
 URGENCY_LABELS = {
     Urgency.ROUTINE: _l("routine"),
     Urgency.PRIORITY: _l("priority"),
     Urgency.URGENT: _l("urgent"),
 }
-SPECIALTY_LABELS = {
-    Specialty.SOLID_TUMOURS: _l("Solid tumours"),
-    Specialty.LEUKAEMIA_LYMPHOMA: _l("Leukaemia and lymphoma"),
-    Specialty.CNS_TUMOURS: _l("Central nervous system tumours"),
-    Specialty.BONE_SOFT_TISSUE: _l("Bone and soft-tissue sarcomas"),
-    Specialty.TRANSPLANT: _l("Haematopoietic stem-cell transplant"),
-    Specialty.PALLIATIVE_CARE: _l("Palliative care"),
-}
+
+
 EVENT_LABELS = {
     "created": _l("Created"),
     "updated": _l("Edited"),
@@ -68,14 +58,4 @@ EVENT_LABELS = {
     "answer": _l("Question answered"),
     "reviewed": _l("Reviewed by a board member"),
     "material_missing": _l("Required material missing"),
-}
-MATERIAL_LABELS = {
-    MaterialKind.PATHOLOGY_REPORT: _l("Pathology report"),
-    MaterialKind.IMMUNOPHENOTYPE: _l("Immunophenotype"),
-    MaterialKind.MINIMAL_RESIDUAL_DISEASE: _l("Minimal residual disease"),
-    MaterialKind.CYTOGENETICS: _l("Cytogenetics / molecular studies"),
-    MaterialKind.IMAGING: _l("Imaging report"),
-    MaterialKind.LABORATORY: _l("Laboratory results"),
-    MaterialKind.CLINICAL_SUMMARY: _l("Clinical summary"),
-    MaterialKind.OTHER: _l("Other"),
 }

@@ -12,6 +12,7 @@ from telemed.auth.models import User
 from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
+from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
 from telemed.extensions import db
 
 
@@ -34,43 +35,10 @@ class Sex(enum.StrEnum):
     UNDETERMINED = "undetermined"
 
 
-class RequestKind(enum.StrEnum):
-    DIAGNOSIS_OPINION = "diagnosis_opinion"
-    TREATMENT_PLAN = "treatment_plan"
-    TRANSPLANT_EVALUATION = "transplant_evaluation"
-    PALLIATIVE_CARE = "palliative_care"
-    REFERRAL = "referral"
-    OTHER = "other"
-
-
-class MaterialKind(enum.StrEnum):
-    """What an attachment is, so a board can require the material a request needs."""
-
-    PATHOLOGY_REPORT = "pathology_report"
-    IMMUNOPHENOTYPE = "immunophenotype"
-    MINIMAL_RESIDUAL_DISEASE = "minimal_residual_disease"
-    CYTOGENETICS = "cytogenetics"
-    IMAGING = "imaging"
-    LABORATORY = "laboratory"
-    CLINICAL_SUMMARY = "clinical_summary"
-    OTHER = "other"
-
-
 class Urgency(enum.StrEnum):
     ROUTINE = "routine"
     PRIORITY = "priority"
     URGENT = "urgent"
-
-
-class Specialty(enum.StrEnum):
-    """The board or specialty a case is sent to; the scheduling issue maps these to boards."""
-
-    SOLID_TUMOURS = "solid_tumours"
-    LEUKAEMIA_LYMPHOMA = "leukaemia_lymphoma"
-    CNS_TUMOURS = "cns_tumours"
-    BONE_SOFT_TISSUE = "bone_soft_tissue"
-    TRANSPLANT = "transplant"
-    PALLIATIVE_CARE = "palliative_care"
 
 
 class Case(db.Model):

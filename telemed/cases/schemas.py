@@ -7,8 +7,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from telemed.cases.models import CaseStatus, MaterialKind, RequestKind, Sex, Specialty, Urgency
+from telemed.cases.models import CaseStatus, Sex, Urgency
 from telemed.core.schemas import InputSchema
+from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
 
 # ICD-10: a letter, two digits, optionally a dot and one to four more characters (C91.0, C71).
 ICD10_PATTERN = r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$"

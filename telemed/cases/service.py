@@ -26,7 +26,7 @@ from telemed.auth.models import User
 from telemed.cases import storage
 from telemed.cases.access import is_case_centre_doctor, visible_cases
 from telemed.cases.labels import STATUS_LABELS
-from telemed.cases.models import Attachment, Case, CaseEvent, CaseStatus, MaterialKind
+from telemed.cases.models import Attachment, Case, CaseEvent, CaseStatus
 from telemed.cases.schemas import (
     CASE_FIELDS,
     DRAFT_OPTIONAL,
@@ -37,6 +37,7 @@ from telemed.cases.schemas import (
 from telemed.core.clock import local_day_start, now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.core.schemas import load_or_raise
+from telemed.core.vocabulary import MaterialKind
 from telemed.extensions import db
 
 ALLOWED_CONTENT_TYPES = {

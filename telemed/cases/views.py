@@ -17,7 +17,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from telemed.boards.service import case_scheduling
 from telemed.cases import service, storage
 from telemed.cases.access import get_visible_case, is_case_centre_doctor
 from telemed.cases.models import Case, CaseStatus
@@ -26,7 +25,8 @@ from telemed.centres.service import list_centres
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.flashing import flash_error
 from telemed.extensions import db
-from telemed.reviews.timeline import case_timeline
+from telemed.sessions.agenda import case_scheduling
+from telemed.timeline.service import case_timeline
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 

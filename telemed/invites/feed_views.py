@@ -7,13 +7,13 @@ from flask import Blueprint, Response, abort, flash, redirect, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from telemed.boards import service as board_service
-from telemed.boards import sessions as session_service
 from telemed.boards.models import Board
 from telemed.core.errors import NotFound
 from telemed.extensions import db
 from telemed.invites import feeds
 from telemed.outbox.service import in_language_of
+from telemed.sessions import access as session_access
+from telemed.sessions import service as session_service
 
 bp = Blueprint("feeds", __name__)
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -80,7 +80,7 @@ def session_download(session_id: int):  # type: ignore[no-untyped-def]
         board_session = session_service.get_session(session_id)
     except NotFound:
         abort(404)
-    if not board_service.can_view_session(current_user, board_session):
+    if not session_access.can_view_session(current_user, board_session):
         abort(404)
     return calendar_response(
         feeds.session_calendar(board_session),

@@ -19,20 +19,19 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 
 from telemed.audit import service as audit
 from telemed.auth.models import User
-from telemed.boards.models import (
-    AGENDA_OUTCOMES,
-    AgendaItem,
-    Board,
-    BoardMember,
-    BoardSession,
-    SessionKind,
-    SessionStatus,
-)
+from telemed.boards.models import Board, BoardMember, SessionKind
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.extensions import db
 from telemed.invites import ical
-from telemed.invites.models import CalendarFeed, SessionAttendee
+from telemed.invites.models import CalendarFeed
+from telemed.sessions.models import (
+    AGENDA_OUTCOMES,
+    AgendaItem,
+    BoardSession,
+    SessionAttendee,
+    SessionStatus,
+)
 
 # How far back a feed reaches; subscribers keep what scrolled out of it.
 PAST_DAYS = 90

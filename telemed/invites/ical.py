@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
 
 from telemed.auth.models import User
-from telemed.boards.models import BoardSession, SessionStatus
+from telemed.sessions.models import BoardSession, SessionStatus
 
 PRODID = "-//telemed//Tumour board//ES"
 
@@ -40,8 +40,8 @@ def summary_for(session: BoardSession) -> str:
 
 def description_for(session: BoardSession, base_url: str) -> str:
     """Order of business and agenda as case codes, plus the session page link."""
-    from telemed.boards.labels import SECTION_LABELS
-    from telemed.boards.sessions import order_of_business
+    from telemed.sessions.labels import SECTION_LABELS
+    from telemed.sessions.order_of_business import order_of_business
 
     sections = session.order_of_business or order_of_business(session)
     lines = [_("Order of business:")]

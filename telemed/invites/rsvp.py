@@ -19,12 +19,11 @@ from sqlalchemy import select
 
 from telemed.audit import service as audit
 from telemed.auth.models import User
-from telemed.boards.models import BoardSession
 from telemed.core.clock import now_utc
 from telemed.core.errors import DomainError, InputError, InvalidTransition, NotFound
 from telemed.extensions import db
-from telemed.invites.models import AttendeeRole, PartStat, SessionAttendee
 from telemed.invites.service import ROLE_RANK, UPCOMING, Quorum, attendee_rows, quorum_of
+from telemed.sessions.models import AttendeeRole, BoardSession, PartStat, SessionAttendee
 
 SALT = "rsvp"
 # A link keeps working until this long after the session ends.

@@ -25,25 +25,25 @@ from sqlalchemy import or_, select, update
 
 from telemed.audit import service as audit
 from telemed.auth.models import Discipline, Role, User
-from telemed.boards.models import (
-    AgendaItem,
-    Board,
-    BoardSession,
-    ItemOutcome,
-    MemberRole,
-    SessionKind,
-    SessionStatus,
-)
-from telemed.boards.notices import local_when, session_link
+from telemed.boards.models import Board, MemberRole, SessionKind
 from telemed.cases.models import Case
 from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.extensions import db
 from telemed.invites import ical
-from telemed.invites.models import AttendeeRole, PartStat, SessionAttendee
 from telemed.outbox.models import OutboxMessage
 from telemed.outbox.service import enqueue, in_language_of
+from telemed.sessions.models import (
+    AgendaItem,
+    AttendeeRole,
+    BoardSession,
+    ItemOutcome,
+    PartStat,
+    SessionAttendee,
+    SessionStatus,
+)
+from telemed.sessions.notices import local_when, session_link
 
 log = logging.getLogger(__name__)
 

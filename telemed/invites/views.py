@@ -10,16 +10,15 @@ from flask_login import current_user, login_required
 
 from telemed.auth.decorators import roles_required
 from telemed.auth.models import Discipline, Role
-from telemed.boards import service as board_service
-from telemed.boards import sessions as session_service
-from telemed.boards.models import BoardSession
 from telemed.core.errors import DomainError, InputError, NotFound
 from telemed.core.flashing import flash_error
 from telemed.extensions import csrf, db
 from telemed.invites import rsvp
 from telemed.invites import service as invites
-from telemed.invites.models import PartStat, SessionAttendee
 from telemed.outbox.service import in_language_of
+from telemed.sessions import access as session_access
+from telemed.sessions import service as session_service
+from telemed.sessions.models import BoardSession, PartStat, SessionAttendee
 
 bp = Blueprint("invites", __name__)
 staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -110,7 +109,7 @@ def session_or_404(session_id: int) -> BoardSession:
 @login_required
 def session_rsvp(session_id: int):  # type: ignore[no-untyped-def]
     session = session_or_404(session_id)
-    if not board_service.can_view_session(current_user, session):
+    if not session_access.can_view_session(current_user, session):
         abort(404)
     try:
         attendee = rsvp.answer_on_page(current_user, session, request.form.get("partstat"))
@@ -121,7 +120,7 @@ def session_rsvp(session_id: int):  # type: ignore[no-untyped-def]
     else:
         flash(_("Your answer is saved: %(answer)s.",
                 answer=rsvp.PARTSTAT_LABELS[attendee.partstat]), "success")  # fmt: skip
-    return redirect(url_for("boards.session_detail", session_id=session.id) + "#attendance")
+    return redirect(url_for("sessions.session_detail", session_id=session.id) + "#attendance")
 
 
 @bp.post("/sessions/<int:session_id>/audience")
@@ -134,4 +133,4 @@ def session_audience(session_id: int):  # type: ignore[no-untyped-def]
         flash_error(err)
     else:
         flash(_("Audience saved; the invitations go out within a minute."), "success")
-    return redirect(url_for("boards.session_detail", session_id=session.id) + "#attendance")
+    return redirect(url_for("sessions.session_detail", session_id=session.id) + "#attendance")

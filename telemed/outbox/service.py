@@ -9,9 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -21,29 +19,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from telemed.auth.models import User
 from telemed.core.clock import now_utc
 from telemed.extensions import db
+from telemed.outbox.mail import Email, Transport
 from telemed.outbox.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
+
+
 MAX_ATTEMPTS = 8
+
+
 CLAIM_FOR = timedelta(minutes=5)
+
+
 ICS_METHODS = ("REQUEST", "CANCEL")
-
-
-@dataclass(frozen=True)
-class Email:
-    to_address: str
-    subject: str
-    body_text: str
-    message_id: str
-    body_html: str | None = None
-    # An iTIP calendar sent inline (text/calendar; method=...) and as invite.ics.
-    ics: str | None = None
-    ics_method: str | None = None
-    date: datetime | None = None  # the Date header; "now" when not given
-
-
-class Transport(Protocol):
-    def send(self, email: Email) -> None: ...
 
 
 def enqueue(

@@ -21,7 +21,7 @@ from typing import Any
 
 from config import ConfigError
 from telemed.core.clock import now_utc
-from telemed.outbox.service import Email, Transport
+from telemed.outbox.mail import Email, Transport
 
 # Bodies travel 7-bit clean (quoted-printable or base64 when the text is not ASCII), so
 # no relay on the way has to support 8BITMIME.

@@ -10,8 +10,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from telemed.cases.labels import REQUEST_KIND_LABELS, STATUS_LABELS, URGENCY_LABELS
-from telemed.cases.models import CaseStatus, RequestKind, Urgency
+from telemed.cases.labels import STATUS_LABELS, URGENCY_LABELS
+from telemed.cases.models import CaseStatus, Urgency
+from telemed.core.vocabulary import REQUEST_KIND_LABELS, RequestKind
 from telemed.reports.names import UNKNOWN, Names
 from telemed.reports.rollups import grouped
 from telemed.reports.scope import Scope

@@ -12,11 +12,14 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal, or_, select
 
-from telemed.boards.models import AgendaItem, BoardSession, ItemOutcome, SessionKind, SessionStatus
+from telemed.agreements.models import Agreement
+from telemed.boards.models import SessionKind
 from telemed.cases.models import Case, Urgency
 from telemed.core.clock import now_utc
+from telemed.referrals.models import Referral
 from telemed.reports.sql import seconds_between, whole_hours_between
-from telemed.reviews.models import Agreement, Attendance, Recommendation, Referral
+from telemed.room.models import Attendance, Recommendation
+from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome, SessionStatus
 
 URGENT_WINDOW = timedelta(hours=72)
 

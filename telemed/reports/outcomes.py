@@ -13,14 +13,6 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, literal_column, select
 
-from telemed.boards.labels import DEFERRAL_REASON_LABELS
-from telemed.boards.models import (
-    AgendaItem,
-    BoardSession,
-    DeferralReason,
-    ItemOutcome,
-    SessionStatus,
-)
 from telemed.cases.models import Case, format_case_code
 from telemed.core.clock import now_utc
 from telemed.extensions import db
@@ -30,8 +22,16 @@ from telemed.reports.scope import Scope
 from telemed.reports.sessions import PAGE_ROWS
 from telemed.reports.sql import share
 from telemed.reports.tables import Figure, Table
-from telemed.reviews.labels import ADHERENCE_LABELS, RECOMMENDATION_CATEGORY_LABELS
-from telemed.reviews.models import Adherence, Recommendation, RecommendationCategory
+from telemed.room.labels import ADHERENCE_LABELS, RECOMMENDATION_CATEGORY_LABELS
+from telemed.room.models import Adherence, Recommendation, RecommendationCategory
+from telemed.sessions.labels import DEFERRAL_REASON_LABELS
+from telemed.sessions.models import (
+    AgendaItem,
+    BoardSession,
+    DeferralReason,
+    ItemOutcome,
+    SessionStatus,
+)
 
 DEFINITIONS = {
     "recommendations": _l(

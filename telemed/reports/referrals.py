@@ -10,11 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from telemed.extensions import db
+from telemed.referrals.labels import REFERRAL_STATUS_LABELS, TRANSPLANT_TYPE_LABELS
+from telemed.referrals.models import Referral, ReferralStatus
 from telemed.reports.names import Names
 from telemed.reports.scope import Scope
 from telemed.reports.tables import Figure, Table
-from telemed.reviews.labels import REFERRAL_STATUS_LABELS, TRANSPLANT_TYPE_LABELS
-from telemed.reviews.models import Referral, ReferralStatus
 
 # A referral that was only proposed, or cancelled, never sent a patient anywhere.
 NOT_REFERRED = (ReferralStatus.PROPOSED, ReferralStatus.CANCELLED)

@@ -40,10 +40,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, attributes
 
-from telemed.boards.models import AgendaItem, Board, BoardSession, BoardSpecialty
+from telemed.agreements.models import Agreement
+from telemed.boards.models import Board, BoardSpecialty
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.extensions import db
+from telemed.referrals.models import Referral
 from telemed.reports.families import FAMILIES, Family
 from telemed.reports.fingerprint import definitions_fingerprint
 from telemed.reports.models import (
@@ -54,7 +56,8 @@ from telemed.reports.models import (
 )
 from telemed.reports.period import Period, month_edges, month_range, next_month
 from telemed.reports.scope import Scope, ZoneGroup, board_member, specialty_member, zone_groups
-from telemed.reviews.models import Agreement, Attendance, Recommendation, Referral
+from telemed.room.models import Attendance, Recommendation
+from telemed.sessions.models import AgendaItem, BoardSession
 
 # A month is closed three days after it ends on every clock (the 72-hour share settles).
 SETTLED_AFTER = timedelta(days=3)

@@ -19,10 +19,10 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from telemed.auth.models import Role, User
 from telemed.boards.models import Board, BoardSpecialty
-from telemed.cases.models import Specialty
 from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError
+from telemed.core.vocabulary import Specialty
 from telemed.extensions import db
 from telemed.reports.period import Period, month_edges, parse_period
 

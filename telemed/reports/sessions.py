@@ -11,8 +11,8 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, true
 
-from telemed.boards.labels import SESSION_KIND_LABELS, SESSION_STATUS_LABELS
-from telemed.boards.models import BoardSession, SessionKind, SessionStatus
+from telemed.boards.labels import SESSION_KIND_LABELS
+from telemed.boards.models import SessionKind
 from telemed.centres.models import Centre
 from telemed.extensions import db
 from telemed.reports.names import UNKNOWN, Names
@@ -20,7 +20,9 @@ from telemed.reports.rollups import chart_months, grouped, grouped_by_month
 from telemed.reports.scope import Scope
 from telemed.reports.sql import share
 from telemed.reports.tables import Chart, Figure, Table
-from telemed.reviews.models import Attendance
+from telemed.room.models import Attendance
+from telemed.sessions.labels import SESSION_STATUS_LABELS
+from telemed.sessions.models import BoardSession, SessionStatus
 
 # Long lists (one row per session or unit) show this many rows; the CSV has them all.
 PAGE_ROWS = 25

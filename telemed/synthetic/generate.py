@@ -29,24 +29,17 @@ from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 
 from telemed.auth.models import Role, User
-from telemed.boards.models import (
-    Board,
-    BoardSpecialty,
-    ItemOutcome,
-    SessionKind,
-)
-from telemed.cases.models import CaseStatus, RequestKind, Sex, Specialty, Urgency
+from telemed.boards.models import Board, BoardSpecialty, SessionKind
+from telemed.cases.models import CaseStatus, Sex, Urgency
 from telemed.centres.models import CAPABILITY_FLAGS, Centre, CentreKind
 from telemed.core.clock import now_utc
 from telemed.core.errors import InputError
+from telemed.core.vocabulary import RequestKind, Specialty
 from telemed.extensions import db
+from telemed.referrals.models import ReferralStatus
 from telemed.reports import rollups
-from telemed.reviews.models import (
-    Adherence,
-    AttendanceRole,
-    RecommendationCategory,
-    ReferralStatus,
-)
+from telemed.room.models import Adherence, AttendanceRole, RecommendationCategory
+from telemed.sessions.models import ItemOutcome
 from telemed.synthetic import vocab
 from telemed.synthetic.sessions import SESSION_COLUMNS, BoardPlan, Ids, SessionRows, Slot
 from telemed.synthetic.writer import Writer
@@ -583,7 +576,7 @@ def _general_plan(board: Board, now: datetime) -> dict[str, Any]:
 
 
 def _existing_keys(board_id: int) -> set[str]:
-    from telemed.boards.models import BoardSession
+    from telemed.sessions.models import BoardSession
 
     return set(
         db.session.scalars(

@@ -21,8 +21,9 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 from sqlalchemy import select
 
-from telemed.boards.models import Board, BoardSession, SessionKind, SessionStatus
+from telemed.boards.models import Board, SessionKind
 from telemed.extensions import db
+from telemed.sessions.models import BoardSession, SessionStatus
 
 SESSION_COLUMNS = (
     "id", "board_id", "number", "kind", "status", "occurrence_key", "extraordinary",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from telemed.boards.models import DeferralReason
-from telemed.cases.models import RequestKind, Specialty
-from telemed.reviews.models import Adherence, RecommendationCategory, TransplantType
+from telemed.core.vocabulary import RequestKind, Specialty
+from telemed.referrals.models import TransplantType
+from telemed.room.models import Adherence, RecommendationCategory
+from telemed.sessions.models import DeferralReason
 
 # Share of cases per specialty (leukaemia is the commonest childhood cancer).
 SPECIALTY_WEIGHTS: dict[Specialty, float] = {

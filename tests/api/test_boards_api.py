@@ -19,22 +19,14 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from telemed.auth.models import Discipline, Role, User
-from telemed.boards.assignment import assign_cases
-from telemed.boards.models import (
-    AgendaItem,
-    Board,
-    BoardMember,
-    BoardSession,
-    BoardSpecialty,
-    ItemOutcome,
-    MemberRole,
-    SessionKind,
-)
-from telemed.boards.sessions import generate_sessions
+from telemed.boards.models import Board, BoardMember, BoardSpecialty, MemberRole, SessionKind
 from telemed.cases import service as case_service
 from telemed.cases.models import Case, CaseStatus
 from telemed.centres.models import Centre
 from telemed.extensions import db as _db
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome
+from telemed.sessions.service import generate_sessions
 from tests.conftest import client_for
 
 PATIENT_REFERENCE = "NSS-4455667788"  # what case_payload() sends; never in these answers

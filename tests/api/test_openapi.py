@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from telemed.cases.models import CaseStatus, Specialty, Urgency
+from telemed.cases.models import CaseStatus, Urgency
 from telemed.cases.schemas import ICD10_PATTERN, CaseInputSchema
+from telemed.core.vocabulary import Specialty
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

@@ -14,21 +14,14 @@ import pytest
 from sqlalchemy import func, select
 
 from telemed.auth.models import Discipline, Role, User
-from telemed.boards.models import (
-    AgendaItem,
-    Board,
-    BoardMember,
-    BoardSession,
-    BoardSpecialty,
-    ItemOutcome,
-    MemberRole,
-    SessionKind,
-)
-from telemed.boards.sessions import generate_sessions
+from telemed.boards.models import Board, BoardMember, BoardSpecialty, MemberRole, SessionKind
 from telemed.cases import service as case_service
-from telemed.cases.models import Case, CaseEvent, Specialty
+from telemed.cases.models import Case, CaseEvent
+from telemed.core.vocabulary import Specialty
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
+from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome
+from telemed.sessions.service import generate_sessions
 
 WEEKLY_THURSDAY_18 = "FREQ=WEEKLY;BYDAY=TH;BYHOUR=18;BYMINUTE=0"
 FIRST_THURSDAY_2026 = datetime(2026, 1, 1, 18, 0)  # naive: board-local wall time

@@ -13,28 +13,30 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from telemed import extensions
 from telemed.auth.models import User
-from telemed.boards import assignment
-from telemed.boards.assignment import (
-    assign_cases,
+from telemed.cases import service as case_service
+from telemed.cases.models import Case, CaseStatus
+from telemed.core.errors import Forbidden, InvalidTransition
+from telemed.core.vocabulary import Specialty
+from telemed.demo import DEMO_DTSTART
+from telemed.sessions import assignment
+from telemed.sessions.agenda import (
     extraordinary_for_flag,
     place_by_hand,
     release_hold,
     remove_by_hand,
     reorder,
 )
-from telemed.boards.models import (
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import (
     AgendaItem,
     BoardSession,
     FlagReason,
     ItemOutcome,
     SchedulingFlag,
 )
-from telemed.boards.sessions import generate_sessions, mark_discussed
-from telemed.cases import service as case_service
-from telemed.cases.models import Case, CaseStatus, Specialty
-from telemed.core.errors import Forbidden, InvalidTransition
-from telemed.demo import DEMO_DTSTART
+from telemed.sessions.service import generate_sessions, mark_discussed
 from tests.boards.conftest import (
     PATIENT_REFERENCE,
     agenda_ids,
@@ -55,7 +57,7 @@ def flags(case: Case | None = None) -> list[SchedulingFlag]:
     query = select(SchedulingFlag).order_by(SchedulingFlag.id)
     if case is not None:
         query = query.where(SchedulingFlag.case_id == case.id)
-    return list(assignment.db.session.scalars(query))
+    return list(extensions.db.session.scalars(query))
 
 
 def fill(session: BoardSession, accepted: Accepted, coordinator: User) -> list[Case]:
@@ -188,8 +190,8 @@ def test_withdrawing_a_scheduled_case_frees_its_place(board, accepted, referring
     case_service.transition(referring, case, "withdraw", "La familia decidió otro hospital.")
     assert case.status is CaseStatus.WITHDRAWN
     assert entry_of(case) is None
-    assert assignment.db.session.get(BoardSession, session.id).booked == 0
-    outcomes = assignment.db.session.scalars(
+    assert extensions.db.session.get(BoardSession, session.id).booked == 0
+    outcomes = extensions.db.session.scalars(
         select(AgendaItem.outcome).where(AgendaItem.case_id == case.id)
     ).all()
     assert outcomes == [ItemOutcome.WITHDRAWN]
@@ -282,7 +284,7 @@ def test_one_click_extraordinary_session_for_a_flagged_case(board, accepted, coo
     assert item.pinned is True
     assert pending_entries(urgent) == [item]
     assert urgent.status is CaseStatus.SCHEDULED
-    assert assignment.db.session.get(BoardSession, regular.id).booked == 0
+    assert extensions.db.session.get(BoardSession, regular.id).booked == 0
     assert assignment.open_flags() == []
     assert item.agenda_code == f"CE 9.{urgent.id}"
     check_agenda_invariants()
@@ -354,7 +356,7 @@ def test_moving_a_case_between_sessions_by_hand(board, accepted, coordinator):
     assert session_of(case).id == second.id
     assert case.status is CaseStatus.SCHEDULED
     assert [s.booked for s in (first, second, third)] == [0, 1, 0]
-    outcomes = assignment.db.session.scalars(
+    outcomes = extensions.db.session.scalars(
         select(AgendaItem.outcome).where(AgendaItem.case_id == case.id).order_by(AgendaItem.id)
     ).all()
     assert outcomes == [ItemOutcome.MOVED, ItemOutcome.MOVED, ItemOutcome.PENDING]
@@ -449,7 +451,7 @@ def test_board_that_does_not_cover_the_case_refuses_it(board, accepted, coordina
     case = accepted(specialty="transplant")
     with pytest.raises(InputError):
         place_by_hand(coordinator, case, sessions_of(board)[0])
-    assert assignment.db.session.scalar(select(func.count(AgendaItem.id))) == 0
+    assert extensions.db.session.scalar(select(func.count(AgendaItem.id))) == 0
 
 
 def test_no_extraordinary_session_for_a_case_already_discussed(board, accepted, coordinator, clock):

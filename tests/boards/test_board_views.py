@@ -15,21 +15,20 @@ from sqlalchemy import func, select
 
 from telemed.audit.models import AuditEntry
 from telemed.auth.models import Discipline, Role
-from telemed.boards.assignment import assign_cases, pending_item, remove_by_hand
-from telemed.boards.models import (
+from telemed.boards.models import Board, BoardMember, MemberRole, SessionKind
+from telemed.cases.models import CaseStatus
+from telemed.core.vocabulary import Specialty
+from telemed.extensions import db
+from telemed.sessions.agenda import pending_item, remove_by_hand
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import (
     AgendaItem,
-    Board,
-    BoardMember,
     BoardSession,
     ItemOutcome,
-    MemberRole,
     SchedulingFlag,
-    SessionKind,
     SessionStatus,
 )
-from telemed.boards.sessions import close_due_agendas, finish_ended_sessions, generate_sessions
-from telemed.cases.models import CaseStatus, Specialty
-from telemed.extensions import db
+from telemed.sessions.service import close_due_agendas, finish_ended_sessions, generate_sessions
 from tests.boards.conftest import agenda_ids, local, session_of, sessions_of, utc
 from tests.conftest import client_for
 

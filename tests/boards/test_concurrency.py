@@ -23,21 +23,17 @@ from sqlalchemy import func, select
 
 from telemed import create_app
 from telemed.auth.models import Role, User
-from telemed.boards.assignment import AssignmentReport, assign_cases, place_by_hand
-from telemed.boards.models import (
-    AgendaItem,
-    Board,
-    BoardSession,
-    BoardSpecialty,
-    ItemOutcome,
-    SessionKind,
-)
-from telemed.boards.sessions import generate_sessions
+from telemed.boards.models import Board, BoardSpecialty, SessionKind
 from telemed.cases import service as case_service
-from telemed.cases.models import Case, CaseEvent, CaseStatus, Specialty
+from telemed.cases.models import Case, CaseEvent, CaseStatus
 from telemed.core.errors import InvalidTransition
+from telemed.core.vocabulary import Specialty
 from telemed.extensions import db
 from telemed.jobs import lease
+from telemed.sessions.agenda import place_by_hand
+from telemed.sessions.assignment import AssignmentReport, assign_cases
+from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome
+from telemed.sessions.service import generate_sessions
 from tests.boards.conftest import check_agenda_invariants, sessions_of
 from tests.conftest import case_payload
 

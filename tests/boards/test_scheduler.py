@@ -20,23 +20,24 @@ from sqlalchemy import func, select, text
 import scheduler.runner
 from scheduler import jobs
 from scheduler.runner import MISFIRE_GRACE_SECONDS, Runner
-from telemed.boards import assignment, notices, sessions
-from telemed.boards.assignment import AssignmentReport, assign_cases
-from telemed.boards.models import (
-    AgendaItem,
-    Board,
-    BoardSession,
-    ItemOutcome,
-    MemberRole,
-    SchedulingFlag,
-    SessionStatus,
-)
-from telemed.boards.sessions import close_due_agendas, generate_sessions
-from telemed.cases.models import Case, CaseEvent, CaseStatus, Specialty
+from telemed.boards.models import Board, MemberRole
+from telemed.cases.models import Case, CaseEvent, CaseStatus
+from telemed.core.vocabulary import Specialty
 from telemed.extensions import db
 from telemed.jobs import lease
 from telemed.jobs.models import SchedulerLease
 from telemed.outbox.models import OutboxMessage
+from telemed.sessions import assignment, notices
+from telemed.sessions import service as sessions
+from telemed.sessions.assignment import AssignmentReport, assign_cases
+from telemed.sessions.models import (
+    AgendaItem,
+    BoardSession,
+    ItemOutcome,
+    SchedulingFlag,
+    SessionStatus,
+)
+from telemed.sessions.service import close_due_agendas, generate_sessions
 from tests.boards.conftest import check_agenda_invariants, emails, entry_of
 
 TTL = timedelta(seconds=45)

@@ -12,15 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from telemed.boards.assignment import assign_cases, place_by_hand
-from telemed.boards.models import (
-    AgendaItem,
-    BoardSession,
-    ItemOutcome,
-    SessionKind,
-    SessionStatus,
-)
-from telemed.boards.sessions import (
+from telemed.boards.models import SessionKind
+from telemed.cases.models import CaseStatus
+from telemed.core.errors import Forbidden, InputError, InvalidTransition
+from telemed.extensions import db
+from telemed.sessions.agenda import place_by_hand
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome, SessionStatus
+from telemed.sessions.service import (
     cancel_session,
     close_due_agendas,
     create_extraordinary,
@@ -29,9 +28,6 @@ from telemed.boards.sessions import (
     mark_discussed,
     move_session,
 )
-from telemed.cases.models import CaseStatus
-from telemed.core.errors import Forbidden, InputError, InvalidTransition
-from telemed.extensions import db
 from tests.boards.conftest import (
     MEXICO_CITY,
     PATIENT_REFERENCE,

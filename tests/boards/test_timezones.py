@@ -15,11 +15,11 @@ import pytest
 from flask import Flask
 
 from telemed.auth.models import User
-from telemed.boards.assignment import assign_cases
-from telemed.boards.models import BoardSession
-from telemed.boards.sessions import close_due_agendas, generate_sessions
 from telemed.cases.models import Case
 from telemed.extensions import db
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import BoardSession
+from telemed.sessions.service import close_due_agendas, generate_sessions
 from tests.boards.conftest import (
     MEXICO_CITY,
     TIJUANA,

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from telemed.extensions import db as _db
-from telemed.reviews.models import Referral, ReferralStatus
+from telemed.referrals.models import Referral, ReferralStatus
 from tests.boards.conftest import accept, accepted, board, chair, make_board, send  # noqa: F401
 from tests.conftest import PASSWORD
 from tests.reviews.conftest import (  # noqa: F401  (the session ready to be held)

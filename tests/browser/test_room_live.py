@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import Page, Response, expect
 
 from telemed.auth.models import User
-from telemed.boards.models import BoardSession
 from telemed.core.clock import Clock
-from telemed.reviews import room
+from telemed.room import service as room
+from telemed.sessions.models import BoardSession
 from tests.boards.conftest import (  # noqa: F401  (fixtures for this test)
     accept,
     accepted,

@@ -15,10 +15,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from telemed.boards.models import BoardSession
+from telemed.agreements.models import Agreement
 from telemed.core.clock import Clock
 from telemed.extensions import db as _db
-from telemed.reviews.models import Agreement, Recommendation, Referral, ReferralStatus
+from telemed.referrals.models import Referral, ReferralStatus
+from telemed.room.models import Recommendation
+from telemed.sessions.models import BoardSession
 from tests.boards.conftest import (  # noqa: F401
     PATIENT_REFERENCE,
     accept,

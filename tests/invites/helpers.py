@@ -10,14 +10,14 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from telemed.auth.models import Discipline, Role, User
-from telemed.boards.assignment import assign_cases
-from telemed.boards.models import Board, BoardSession, MemberRole
-from telemed.boards.sessions import generate_sessions
+from telemed.boards.models import Board, MemberRole
 from telemed.cases.models import Case
 from telemed.extensions import db
-from telemed.invites.models import SessionAttendee
 from telemed.invites.service import sync_due_invites
 from telemed.outbox.models import OutboxMessage
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import BoardSession, SessionAttendee
+from telemed.sessions.service import generate_sessions
 from tests.boards.conftest import session_of, sessions_of
 
 INVITE_KINDS = ("invite", "invite_update", "invite_cancel", "invite_removed")

@@ -20,12 +20,13 @@ from sqlalchemy import select
 
 from telemed.audit.models import AuditEntry
 from telemed.auth.models import Role, User
-from telemed.boards.assignment import assign_cases
-from telemed.boards.models import Board, BoardSession, MemberRole, SessionKind
-from telemed.boards.sessions import cancel_session, create_extraordinary, generate_sessions
+from telemed.boards.models import Board, MemberRole, SessionKind
 from telemed.cases.models import Case
 from telemed.extensions import db
-from telemed.invites.models import AttendeeRole, CalendarFeed, PartStat, SessionAttendee
+from telemed.invites.models import CalendarFeed
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import AttendeeRole, BoardSession, PartStat, SessionAttendee
+from telemed.sessions.service import cancel_session, create_extraordinary, generate_sessions
 from tests.boards.conftest import sessions_of, utc
 from tests.conftest import client_for
 
@@ -201,8 +202,8 @@ def test_referring_doctor_sees_the_session_of_their_case(app, board, accepted, r
 def test_feed_follows_the_invite_sync_when_a_case_moves(
     app, board, accepted, referring, chair, coordinator
 ):
-    from telemed.boards.assignment import place_by_hand
     from telemed.invites.service import sync_due_invites
+    from telemed.sessions.agenda import place_by_hand
 
     case: Case = accepted()
     assign_cases()

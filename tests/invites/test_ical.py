@@ -16,13 +16,14 @@ from flask_babel import force_locale
 from icalendar import Calendar, Event
 
 from telemed.auth.models import User
-from telemed.boards.assignment import assign_cases
-from telemed.boards.models import Board, BoardSession, SessionStatus
-from telemed.boards.sessions import cancel_session, close_due_agendas, generate_sessions
-from telemed.boards.sessions import move_session as move
+from telemed.boards.models import Board
 from telemed.cases.models import Case
 from telemed.core.clock import Clock
 from telemed.invites import ical
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import BoardSession, SessionStatus
+from telemed.sessions.service import cancel_session, close_due_agendas, generate_sessions
+from telemed.sessions.service import move_session as move
 from tests.boards.conftest import MEXICO_CITY, sessions_of, utc
 
 HOST = "telemed.local"

@@ -18,14 +18,15 @@ from sqlalchemy import select
 from scheduler import jobs
 from telemed.auth.models import Discipline, Role
 from telemed.boards import service as board_service
-from telemed.boards.assignment import assign_cases, place_by_hand
 from telemed.boards.models import MemberRole, SessionKind
-from telemed.boards.sessions import cancel_session, generate_sessions, move_session
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.extensions import db
 from telemed.invites import service as invites
-from telemed.invites.models import AttendeeRole, PartStat, SessionAttendee
 from telemed.jobs import lease
+from telemed.sessions.agenda import place_by_hand
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import AttendeeRole, PartStat, SessionAttendee
+from telemed.sessions.service import cancel_session, generate_sessions, move_session
 from tests.boards.conftest import PATIENT_REFERENCE, entry_of, session_of, sessions_of
 from tests.conftest import client_for
 from tests.invites.helpers import (
@@ -119,7 +120,7 @@ def test_running_the_sync_again_queues_nothing(invited, panel):
 def test_held_and_past_sessions_are_left_alone(panel, clock, chair):
     first = sessions_of(panel)[0]
     clock.set(first.ends_at + timedelta(minutes=1))
-    from telemed.boards.sessions import finish_ended_sessions
+    from telemed.sessions.service import finish_ended_sessions
 
     finish_ended_sessions()
     assert invites.sync_session_invites(first) == 0

@@ -21,19 +21,20 @@ from flask import Flask
 from sqlalchemy import select
 
 from telemed.auth.models import User
-from telemed.boards.assignment import assign_cases
-from telemed.boards.models import Board, SessionStatus
-from telemed.boards.sessions import (
-    cancel_session,
-    close_due_agendas,
-    finish_ended_sessions,
-    move_session,
-)
+from telemed.boards.models import Board
 from telemed.cases import service as case_service
 from telemed.cases.models import Case
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
 from telemed.outbox.service import deliver_due
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import SessionStatus
+from telemed.sessions.service import (
+    cancel_session,
+    close_due_agendas,
+    finish_ended_sessions,
+    move_session,
+)
 from tests.boards.conftest import entry_of
 from tests.conftest import PDF_BYTES, case_payload, client_for
 

@@ -13,11 +13,11 @@ import pytest
 
 import config as config_module
 from telemed.auth.models import Discipline
-from telemed.boards.sessions import move_session
 from telemed.extensions import db
 from telemed.invites import rsvp
 from telemed.invites import service as invites
-from telemed.invites.models import PartStat
+from telemed.sessions.models import PartStat
+from telemed.sessions.service import move_session
 from tests.boards.conftest import PATIENT_REFERENCE
 from tests.conftest import client_for
 from tests.invites.helpers import attendee_of, messages

@@ -11,11 +11,11 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from telemed.audit.models import AuditEntry
-from telemed.boards.assignment import place_by_hand
 from telemed.extensions import db
 from telemed.invites import rsvp
 from telemed.invites import service as invites
-from telemed.invites.models import PartStat
+from telemed.sessions.agenda import place_by_hand
+from telemed.sessions.models import PartStat
 from tests.boards.conftest import sessions_of
 from tests.conftest import START, client_for
 from tests.invites.helpers import attendee_of, invites_to

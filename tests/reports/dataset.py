@@ -59,30 +59,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from telemed.agreements.models import Agreement
 from telemed.auth.models import Role, User
-from telemed.boards.models import (
-    AgendaItem,
-    Board,
-    BoardSession,
-    DeferralReason,
-    ItemOutcome,
-    SessionKind,
-    SessionStatus,
-)
+from telemed.boards.models import Board, SessionKind
 from telemed.cases.models import Case as CaseModel
-from telemed.cases.models import CaseStatus, RequestKind, Specialty, Urgency
+from telemed.cases.models import CaseStatus, Urgency
 from telemed.centres.models import Centre, CentreKind
+from telemed.core.vocabulary import RequestKind, Specialty
 from telemed.extensions import db
-from telemed.reviews.models import (
+from telemed.referrals.models import Referral, ReferralStatus, TransplantType
+from telemed.room.models import (
     Adherence,
-    Agreement,
     Attendance,
     AttendanceRole,
     Recommendation,
     RecommendationCategory,
-    Referral,
-    ReferralStatus,
-    TransplantType,
+)
+from telemed.sessions.models import (
+    AgendaItem,
+    BoardSession,
+    DeferralReason,
+    ItemOutcome,
+    SessionStatus,
 )
 
 NOW = datetime(2026, 12, 15, 18, 0, tzinfo=UTC)

@@ -11,10 +11,11 @@ from html import unescape
 import pytest
 
 from telemed.auth.models import Role
-from telemed.boards.models import SessionKind, SessionStatus
+from telemed.boards.models import SessionKind
 from telemed.extensions import db
 from telemed.reports.service import VIEW_NAMES, compute_view
-from telemed.reviews.models import Attendance, AttendanceRole
+from telemed.room.models import Attendance, AttendanceRole
+from telemed.sessions.models import SessionStatus
 from tests.conftest import client_for, english
 from tests.reports.conftest import csv_rows, page_table
 from tests.reports.dataset import add_session

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from telemed.auth.models import User
 from telemed.cases.models import Case, CaseStatus, Urgency
 from telemed.extensions import db
+from telemed.referrals.models import ReferralStatus
 from telemed.reports import rollups
 from telemed.reports.families import FAMILIES, case_source
 from telemed.reports.fingerprint import definitions_fingerprint
@@ -29,13 +30,7 @@ from telemed.reports.models import (
     StatsRollupTotals,
 )
 from telemed.reports.service import VIEW_NAMES, compute_view
-from telemed.reviews.models import (
-    Adherence,
-    Attendance,
-    AttendanceRole,
-    Recommendation,
-    ReferralStatus,
-)
+from telemed.room.models import Adherence, Attendance, AttendanceRole, Recommendation
 from tests.boards.test_concurrency import together
 from tests.conftest import english
 from tests.reports.conftest import figures, table

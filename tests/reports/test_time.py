@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from telemed.auth.models import Role
-from telemed.boards.models import SessionKind, SessionStatus
-from telemed.cases.models import CaseStatus, RequestKind, Specialty, Urgency
+from telemed.boards.models import SessionKind
+from telemed.cases.models import CaseStatus, Urgency
+from telemed.core.vocabulary import RequestKind, Specialty
 from telemed.extensions import db
+from telemed.sessions.models import SessionStatus
 from tests.reports.conftest import figures
 from tests.reports.dataset import add_case, add_session
 

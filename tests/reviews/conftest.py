@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from telemed.auth.models import Discipline, Role, User
-from telemed.boards.assignment import assign_cases
-from telemed.boards.models import AgendaItem, Board, BoardMember, BoardSession, MemberRole
+from telemed.boards.models import Board, BoardMember, MemberRole
 from telemed.cases.models import Case
 from telemed.core.clock import Clock
 from telemed.extensions import db
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import AgendaItem, BoardSession
 from tests.boards.conftest import (  # noqa: F401  (fixtures for this folder)
     accept,
     accepted,
@@ -71,7 +72,7 @@ def agenda(board: Board, first: BoardSession, own_case: Case, foreign_case: Case
 @pytest.fixture
 def in_session(agenda: BoardSession, clock: Clock) -> BoardSession:
     """The clock at the session's start (its agenda closed at Tuesday's cut-off)."""
-    from telemed.boards.sessions import close_due_agendas
+    from telemed.sessions.service import close_due_agendas
 
     clock.set(agenda.cutoff_at)
     close_due_agendas()

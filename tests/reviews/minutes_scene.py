@@ -15,32 +15,24 @@ from typing import Any
 
 import pytest
 
+from telemed.agreements.models import Agreement
 from telemed.auth.models import Discipline, Role, User
-from telemed.boards.models import (
-    AgendaItem,
-    Board,
-    BoardSession,
-    DeferralReason,
-    ItemOutcome,
-    MemberRole,
-    SessionKind,
-    SessionStatus,
-)
-from telemed.boards.sessions import generate_sessions
+from telemed.boards.models import Board, MemberRole, SessionKind
 from telemed.cases.models import Case
 from telemed.centres.models import Centre, CentreKind
 from telemed.extensions import db
-from telemed.invites.models import AttendeeRole, SessionAttendee
-from telemed.reviews.models import (
-    Agreement,
-    Attendance,
-    AttendanceRole,
-    Recommendation,
-    RecommendationCategory,
-    Referral,
-    ReferralStatus,
-    TransplantType,
+from telemed.referrals.models import Referral, ReferralStatus, TransplantType
+from telemed.room.models import Attendance, AttendanceRole, Recommendation, RecommendationCategory
+from telemed.sessions.models import (
+    AgendaItem,
+    AttendeeRole,
+    BoardSession,
+    DeferralReason,
+    ItemOutcome,
+    SessionAttendee,
+    SessionStatus,
 )
+from telemed.sessions.service import generate_sessions
 from tests.boards.conftest import sessions_of
 from tests.reviews.conftest import item_for
 

@@ -13,22 +13,18 @@ from flask import Flask, g, render_template
 from flask_login import login_user
 from sqlalchemy import func, select
 
+from telemed.agreements.models import Agreement
 from telemed.audit.models import AuditEntry
 from telemed.auth.models import Role, User
-from telemed.boards.models import AgendaItem, BoardSession, ItemOutcome
-from telemed.boards.sessions import mark_discussed
 from telemed.cases.models import Case, CaseEvent
 from telemed.centres.models import CAPABILITY_FLAGS, Centre, CentreKind
 from telemed.core.clock import now_utc
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
-from telemed.reviews.models import (
-    Agreement,
-    Recommendation,
-    RecommendationCategory,
-    Referral,
-    ReferralStep,
-)
+from telemed.referrals.models import Referral, ReferralStep
+from telemed.room.models import Recommendation, RecommendationCategory
+from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome
+from telemed.sessions.service import mark_discussed
 
 ALL_FLAGS = frozenset(CAPABILITY_FLAGS)
 ALL_BUT_TRANSPLANT = ALL_FLAGS - {"has_transplant_unit"}

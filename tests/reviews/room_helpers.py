@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from telemed.audit.models import AuditEntry
-from telemed.boards.models import AgendaItem, BoardSession
 from telemed.extensions import db
+from telemed.sessions.models import AgendaItem, BoardSession
 
 PATIENT_REFERENCE = "NSS-4455667788"  # what case_payload() sends; never in emails or events
 

@@ -12,8 +12,8 @@ import pytest
 
 from telemed.auth.models import Role, User
 from telemed.extensions import db
-from telemed.reviews import room
-from telemed.reviews.models import Adherence, Recommendation
+from telemed.room import service as room
+from telemed.room.models import Adherence, Recommendation
 from tests.boards.conftest import events_of
 from tests.conftest import client_for
 from tests.reviews.conftest import item_for

@@ -12,14 +12,15 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from telemed.agreements import service
+from telemed.agreements.models import Agreement
 from telemed.auth.models import Role
-from telemed.boards.models import BoardSession
-from telemed.boards.sessions import generate_sessions
-from telemed.cases.models import Specialty
+from telemed.core.vocabulary import Specialty
 from telemed.extensions import db
-from telemed.reviews import agreements as service
-from telemed.reviews.models import Agreement, ReferralStatus
-from telemed.reviews.referrals import change_status, create_referral
+from telemed.referrals.models import ReferralStatus
+from telemed.referrals.service import change_status, create_referral
+from telemed.sessions.models import BoardSession
+from telemed.sessions.service import generate_sessions
 from tests.boards.conftest import PATIENT_REFERENCE, events_of, sessions_of, utc
 from tests.conftest import client_for, english
 from tests.reviews.referral_support import (  # noqa: F401  (fixtures)
@@ -53,7 +54,7 @@ def agree(actor, session, **fields: Any) -> Agreement:  # type: ignore[no-untype
 
 
 def room(app, user, template: str, session: BoardSession, can_run: bool = True) -> str:  # type: ignore[no-untyped-def]
-    return render_as(app, user, f"reviews/{template}.html", session=session, can_run=can_run)
+    return render_as(app, user, f"agreements/{template}.html", session=session, can_run=can_run)
 
 
 def test_a_member_records_an_agreement_and_its_owner_is_told(
@@ -301,9 +302,9 @@ def test_overdue_agreements_are_highlighted_and_on_each_coordinators_dashboard(
 def test_an_agreement_cannot_be_added_to_final_minutes_or_a_cancelled_session(
     app, board, in_session, chair, coordinator
 ):
-    from telemed.boards.sessions import cancel_session
     from telemed.core.errors import InvalidTransition
-    from telemed.reviews.models import Minutes, MinutesStatus
+    from telemed.minutes.models import Minutes, MinutesStatus
+    from telemed.sessions.service import cancel_session
 
     db.session.add(Minutes(session_id=in_session.id, status=MinutesStatus.FINAL))
     db.session.commit()

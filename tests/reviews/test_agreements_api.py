@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from telemed.agreements import service
+from telemed.agreements.models import Agreement
 from telemed.auth.models import Role
 from telemed.extensions import db
-from telemed.reviews import agreements as service
-from telemed.reviews.models import Agreement
 from tests.api.test_cases_api import bearer_client
 from tests.boards.conftest import sessions_of, utc
 from tests.conftest import client_for

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from telemed.audit.models import AuditEntry
 from telemed.boards.models import SessionKind
+from telemed.certificates import service as certificates
+from telemed.certificates.models import Certificate
 from telemed.core.errors import InvalidTransition
 from telemed.extensions import db
-from telemed.reviews import certificates
-from telemed.reviews.models import Attendance, Certificate
+from telemed.room.models import Attendance
 from tests.conftest import client_for, english
 from tests.reviews.minutes_scene import (  # noqa: F401  (fixtures)
     end,

@@ -1,6 +1,6 @@
 """The shared scenario itself: two centres' cases on one agenda, room opening at the start."""
 
-from telemed.boards.models import SessionStatus
+from telemed.sessions.models import SessionStatus
 
 
 def test_the_session_is_ready_to_be_held(in_session, own_case, foreign_case):

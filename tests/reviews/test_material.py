@@ -18,13 +18,14 @@ from sqlalchemy import select
 
 from scheduler import jobs
 from telemed.boards.models import Board
-from telemed.boards.sessions import close_due_agendas
 from telemed.cases import service as case_service
-from telemed.cases.models import Attachment, Case, MaterialKind
+from telemed.cases.models import Attachment, Case
+from telemed.core.vocabulary import MaterialKind
 from telemed.demo import load_demo_data
 from telemed.extensions import db
 from telemed.jobs import lease
-from telemed.reviews.material import flag_missing_material, missing_material
+from telemed.preparation.material import flag_missing_material, missing_material
+from telemed.sessions.service import close_due_agendas
 from tests.boards.conftest import PATIENT_REFERENCE, emails
 from tests.boards.test_board_views import board_form
 from tests.conftest import PDF_BYTES, case_payload, client_for
@@ -369,9 +370,9 @@ def test_dashboard_session_page_and_rows_show_the_gaps(
 def test_the_dashboard_lists_boards_and_sessions_soonest_first(
     app, flagged_board, accepted, coordinator, make_board
 ):
-    from telemed.boards.assignment import assign_cases
-    from telemed.boards.sessions import generate_sessions
-    from telemed.cases.models import Specialty
+    from telemed.core.vocabulary import Specialty
+    from telemed.sessions.assignment import assign_cases
+    from telemed.sessions.service import generate_sessions
 
     later_board = make_board(
         specialties=[Specialty.LEUKAEMIA_LYMPHOMA], name="Comité B",

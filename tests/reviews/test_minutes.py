@@ -18,8 +18,9 @@ from telemed.audit.models import AuditEntry
 from telemed.auth.models import Role
 from telemed.core.errors import InvalidTransition
 from telemed.extensions import db
-from telemed.reviews import minutes
-from telemed.reviews.models import Minutes, MinutesAddendum, MinutesStatus
+from telemed.minutes import content as minutes_content
+from telemed.minutes import service as minutes
+from telemed.minutes.models import Minutes, MinutesAddendum, MinutesStatus
 from tests.boards.conftest import PATIENT_REFERENCE, emails, local
 from tests.conftest import client_for, english
 from tests.reviews.minutes_scene import (  # noqa: F401  (fixtures)
@@ -161,13 +162,13 @@ def test_the_draft_follows_the_record_and_times_not_recorded_are_flagged(app, he
     text = page(app, coordinator, held).get_data(as_text=True)
     assert "Se acordó cambiar de plataforma de video." in text and GENERAL_MATTERS not in text
     assert '<span id="minutes-end">19:30</span> <span class="text-muted small">(scheduled)' in text
-    content = minutes.build_minutes(held.session)
+    content = minutes_content.build_minutes(held.session)
     assert content["session"]["end_recorded"] is False
     assert content["session"]["start_recorded"] is True
 
 
 def test_the_content_stores_values_so_labels_follow_the_reader(app, held, coordinator):
-    content = minutes.build_minutes(held.session)
+    content = minutes_content.build_minutes(held.session)
     assert content["session"]["kind"] == "case_review"
     assert {e["role"] for e in content["attendance"]} == {
         "chair", "member", "coordinator", "referring", "guest",
@@ -324,7 +325,7 @@ def test_minutes_cannot_be_finalised_before_the_session_ends(app, in_session, co
 
 def test_a_held_session_without_a_recorded_end_can_be_finalised(app, in_session, coordinator,
                                                                 clock):  # fmt: skip
-    from telemed.boards.sessions import finish_ended_sessions
+    from telemed.sessions.service import finish_ended_sessions
 
     clock.advance(timedelta(hours=2))
     finish_ended_sessions()
@@ -434,7 +435,7 @@ def room_box(app, user, session) -> str:
         login_user(user)
         refresh()  # the test's app context may hold a locale cached outside this request
         return render_template_string(
-            '{% include "reviews/_room_minutes.html" %}', session=session, can_run=True
+            '{% include "minutes/_room_minutes.html" %}', session=session, can_run=True
         )
 
 
@@ -477,7 +478,7 @@ def test_two_coordinators_finalising_at_the_same_moment_send_once(
     def finalise(actor_id: int):  # type: ignore[no-untyped-def]
         def job(barrier):  # type: ignore[no-untyped-def]
             from telemed.auth.models import User
-            from telemed.boards.models import BoardSession
+            from telemed.sessions.models import BoardSession
 
             actor = db.session.get(User, actor_id)
             session = db.session.get(BoardSession, held.session.id)

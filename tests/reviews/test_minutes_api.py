@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from telemed.extensions import db
-from telemed.reviews.models import Minutes, MinutesAddendum, MinutesStatus
+from telemed.minutes.models import Minutes, MinutesAddendum, MinutesStatus
 from tests.boards.conftest import PATIENT_REFERENCE, emails
 from tests.conftest import client_for
 from tests.reviews.minutes_scene import (  # noqa: F401  (fixtures)

@@ -20,14 +20,15 @@ from flask_login import login_user
 from sqlalchemy import func, select
 
 from telemed.auth.models import Role, User
-from telemed.boards.assignment import assign_cases
-from telemed.boards.models import BoardMember, BoardSession, MemberRole
-from telemed.boards.sessions import close_due_agendas, finish_ended_sessions
+from telemed.boards.models import BoardMember, MemberRole
 from telemed.cases.models import Case
 from telemed.core.errors import Forbidden, InvalidTransition
 from telemed.extensions import db
-from telemed.reviews import preparation
-from telemed.reviews.models import CaseReviewMark, NoteKind, PreparationNote
+from telemed.preparation import service as preparation
+from telemed.preparation.models import CaseReviewMark, NoteKind, PreparationNote
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.models import BoardSession
+from telemed.sessions.service import close_due_agendas, finish_ended_sessions
 from tests.boards.conftest import PATIENT_REFERENCE, emails, sessions_of
 from tests.boards.test_concurrency import (  # noqa: F401  (the shared_app fixture)
     accept_new,
@@ -401,18 +402,18 @@ def test_the_panel_shows_notes_questions_answers_reviewers_and_forms(
     item = item_for(prepared, own_case)
     context = {"session": prepared, "item": item, "case": own_case}
 
-    panel = render_as(app, chair, "reviews/_panel_preparation.html", can_run=True, **context)
+    panel = render_as(app, chair, "preparation/_panel_preparation.html", can_run=True, **context)
     text = plain(panel)
     assert NOTE in text and QUESTION in text and ANSWER in text
     assert radiologist.name in plain(section(panel, "panel-reviewed-by"))
     assert 'id="panel-note-form"' in panel and 'id="panel-reviewed-form"' in panel
 
-    doctor_panel = render_as(app, referring, "reviews/_panel_preparation.html", can_run=False,
+    doctor_panel = render_as(app, referring, "preparation/_panel_preparation.html", can_run=False,
                              **context)  # fmt: skip
     assert QUESTION in doctor_panel and ANSWER in doctor_panel
     assert NOTE not in doctor_panel and 'id="panel-note-form"' not in doctor_panel
 
-    row = plain(render_as(app, chair, "reviews/_agenda_item_extras.html", item=item))
+    row = plain(render_as(app, chair, "room/_agenda_item_extras.html", item=item))
     assert f"Reviewed by: {radiologist.name}" in row
 
 

@@ -20,13 +20,9 @@ from telemed.cases import service as case_service
 from telemed.cases.models import CaseEvent
 from telemed.centres.models import Centre
 from telemed.extensions import db
-from telemed.reviews.models import (
-    Recommendation,
-    RecommendationCategory,
-    Referral,
-    ReferralStatus,
-)
-from telemed.reviews.referrals import create_referral, suggest_centres
+from telemed.referrals.models import Referral, ReferralStatus
+from telemed.referrals.service import create_referral, suggest_centres
+from telemed.room.models import Recommendation, RecommendationCategory
 from tests.boards.conftest import PATIENT_REFERENCE
 from tests.conftest import PDF_BYTES, client_for
 from tests.reviews.conftest import item_for
@@ -141,7 +137,7 @@ def test_the_panel_offers_a_refer_form_for_each_recommendation_without_a_referra
     item = item_for(in_session, own_case)
     context = {"session": in_session, "item": item, "case": own_case}
 
-    html = render_as(app, chair, "reviews/_panel_referrals.html", can_run=True, **context)
+    html = render_as(app, chair, "referrals/_panel_referrals.html", can_run=True, **context)
     assert f'id="refer-{first.id}"' in html and f'id="refer-{second.id}"' in html
     assert "No referral yet." in html
     assert 'name="transplant_type"' in html and 'name="reason"' in html
@@ -149,12 +145,12 @@ def test_the_panel_offers_a_refer_form_for_each_recommendation_without_a_referra
     assert "referrals.js" in html
 
     refer_to_hito(chair, first, network)
-    html = render_as(app, chair, "reviews/_panel_referrals.html", can_run=True, **context)
+    html = render_as(app, chair, "referrals/_panel_referrals.html", can_run=True, **context)
     assert f'id="refer-{first.id}"' not in html and f'id="refer-{second.id}"' in html
     assert "Referral to Hospital Infantil Teletón de Oncología" in html
 
     # The referring doctor in the room follows the referral but does not refer.
-    html = render_as(app, referring, "reviews/_panel_referrals.html", can_run=False, **context)
+    html = render_as(app, referring, "referrals/_panel_referrals.html", can_run=False, **context)
     assert "Referral to Hospital Infantil Teletón de Oncología" in html
     assert "refer-form" not in html
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from telemed.extensions import db
-from telemed.reviews.models import Referral, ReferralStatus
+from telemed.referrals.models import Referral, ReferralStatus
 from tests.api.test_cases_api import bearer_client
 from tests.boards.conftest import PATIENT_REFERENCE
 from tests.conftest import client_for

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telemed.boards.assignment import assign_cases
-from telemed.boards.labels import DEFERRAL_REASON_LABELS
-from telemed.boards.models import DeferralReason, ItemOutcome
-from telemed.boards.sessions import close_due_agendas
 from telemed.cases import service as case_service
 from telemed.cases.models import CaseStatus
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
-from telemed.reviews.models import Recommendation, RecommendationCategory
-from telemed.reviews.room import in_record_language
+from telemed.room.models import Recommendation, RecommendationCategory
+from telemed.room.service import in_record_language
+from telemed.sessions.assignment import assign_cases
+from telemed.sessions.labels import DEFERRAL_REASON_LABELS
+from telemed.sessions.models import DeferralReason, ItemOutcome
+from telemed.sessions.service import close_due_agendas
 from tests.boards.conftest import agenda_ids, emails, entry_of, events_of, session_of, sessions_of
 from tests.conftest import PDF_BYTES, client_for
 from tests.reviews.conftest import item_for

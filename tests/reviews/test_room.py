@@ -12,12 +12,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telemed.auth.models import Role
-from telemed.boards.models import ItemOutcome, SessionKind, SessionStatus
-from telemed.boards.sessions import finish_ended_sessions, generate_sessions
+from telemed.boards.models import SessionKind
 from telemed.cases.models import CaseStatus
 from telemed.extensions import db
 from telemed.invites.service import sync_due_invites
-from telemed.reviews.models import Attendance, AttendanceRole
+from telemed.room.models import Attendance, AttendanceRole
+from telemed.sessions.models import ItemOutcome, SessionStatus
+from telemed.sessions.service import finish_ended_sessions, generate_sessions
 from tests.boards.conftest import agenda_ids, emails, local, sessions_of
 from tests.conftest import client_for
 from tests.reviews.conftest import item_for
@@ -418,7 +419,7 @@ def test_an_invited_doctor_reviews_only_their_own_centres_case(
 def test_a_large_audience_is_marked_by_email(
     app, make_board, make_user, coordinator, referring, centre, clock, monkeypatch
 ):
-    from telemed.reviews import room
+    from telemed.room import service as room
 
     colleague = make_user(Role.REFERRING, centre_id=centre.id, email="colega@hospital.test")
     board = make_board(kind=SessionKind.TRAINING, specialties=())
@@ -459,7 +460,7 @@ def test_members_are_shown_with_their_discipline(app, in_session, chair, radiolo
 
 
 def test_a_cancelled_sessions_room_offers_no_changes(app, agenda, coordinator, clock):
-    from telemed.boards.sessions import cancel_session
+    from telemed.sessions.service import cancel_session
 
     cancel_session(coordinator, agenda)
     clock.set(agenda.starts_at)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from telemed.boards.models import DeferralReason, ItemOutcome
 from telemed.cases.models import CaseStatus
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
-from telemed.reviews.models import Attendance, Recommendation
+from telemed.room.models import Attendance, Recommendation
+from telemed.sessions.models import DeferralReason, ItemOutcome
 from tests.boards.conftest import emails
 from tests.conftest import client_for
 from tests.reviews.conftest import item_for

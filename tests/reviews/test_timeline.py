@@ -11,15 +11,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from telemed.boards.assignment import place_by_hand, remove_by_hand
-from telemed.boards.models import AgendaItem
-from telemed.boards.sessions import mark_discussed
 from telemed.cases import service as case_service
 from telemed.cases.labels import EVENT_LABELS
 from telemed.cases.models import CaseEvent, CaseStatus
 from telemed.extensions import db
-from telemed.reviews import preparation
-from telemed.reviews.timeline import STYLES
+from telemed.preparation import service as preparation
+from telemed.sessions.agenda import place_by_hand, remove_by_hand
+from telemed.sessions.models import AgendaItem
+from telemed.sessions.service import mark_discussed
+from telemed.timeline.service import STYLES
 from tests.boards.conftest import PATIENT_REFERENCE, sessions_of
 from tests.conftest import client_for
 from tests.reviews.conftest import item_for

@@ -1,0 +1,133 @@
+"""Agreements: recorded in the room, read out at its end, followed up until done.
+
+The room (h1's page) includes ``_room_agreements.html`` and ``_room_follow_up.html``, and the
+coordinator dashboard ``_dashboard_agreements.html``; the globals below give them their data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from telemed.agreements import service
+from telemed.agreements.access import can_mark_done, get_visible_agreement
+from telemed.agreements.models import Agreement
+from telemed.auth.service import is_safe_next
+from telemed.cases.access import visible_cases
+from telemed.cases.models import Case
+from telemed.core.errors import DomainError
+from telemed.core.flashing import flash_error
+from telemed.extensions import db
+from telemed.referrals import service as referral_service
+from telemed.sessions.access import require_room
+from telemed.sessions.models import BoardSession
+from telemed.sessions.service import get_session
+
+bp = Blueprint("agreements", __name__)
+
+
+# --- what the partials need -----------------------------------------------------------
+
+
+@bp.app_template_global()
+def room_agreements(session: BoardSession) -> list[service.AgreementView]:
+    """This session's agreements, as the viewer may see them (read out at the end)."""
+    return service.views(current_user, service.session_agreements(session))
+
+
+@bp.app_template_global()
+def agreement_form(session: BoardSession) -> dict[str, Any]:
+    """Choices for the form: who may own an agreement, and the cases on the agenda."""
+    return {
+        "owners": service.owner_candidates(session),
+        "cases": service.agenda_cases(session),
+        "today": service.board_today(session.board).isoformat(),
+    }
+
+
+@bp.app_template_global()
+def can_mark_agreement(agreement: Agreement) -> bool:
+    return can_mark_done(current_user, agreement)
+
+
+def seen_case_ids(case_ids: set[int]) -> set[int]:
+    if not case_ids:
+        return set()
+    query = visible_cases(current_user).with_only_columns(Case.id).where(Case.id.in_(case_ids))
+    return set(db.session.scalars(query))
+
+
+@bp.app_template_global()
+def room_follow_up(session: BoardSession) -> dict[str, Any]:
+    """The follow-up of earlier agreements (open, or reported done here) and the board's
+    open referrals created before this session; a referring doctor sees only the code of
+    another centre's case."""
+    referrals = referral_service.open_referrals_before(session)
+    seen = seen_case_ids({r.case_id for r in referrals})
+    return {
+        "agreements": service.views(current_user, service.follow_up_agreements(session)),
+        "referrals": [{"referral": r, "visible": r.case_id in seen} for r in referrals],
+    }
+
+
+@bp.app_template_global()
+def dashboard_overdue_agreements() -> list[service.AgreementView]:
+    """For the dashboard: the coordinator's boards' overdue agreements (all for admins)."""
+    return service.views(current_user, service.overdue_agreements(current_user))
+
+
+# --- actions --------------------------------------------------------------------------
+
+
+def back(default: str) -> str:
+    target = request.form.get("next")
+    return target if is_safe_next(target) else default
+
+
+@bp.post("/sessions/<int:session_id>/agreements")
+@login_required
+def create(session_id: int):  # type: ignore[no-untyped-def]
+    session = get_session(session_id)
+    require_room(current_user, session)
+    data = {k: v for k, v in request.form.items()
+            if k in ("text", "owner_id", "owner_unit", "due_date", "case_id")}  # fmt: skip
+    try:
+        service.record_agreement(current_user, session, data)
+    except DomainError as err:
+        flash_error(err)
+    else:
+        flash(_("Agreement recorded."), "success")
+    default = url_for("sessions.session_detail", session_id=session_id)
+    return redirect(back(default) + "#room-agreements")
+
+
+@bp.post("/agreements/<int:agreement_id>/done")
+@login_required
+def done(agreement_id: int):  # type: ignore[no-untyped-def]
+    agreement = get_visible_agreement(current_user, agreement_id)
+    data = {k: v for k, v in request.form.items() if k in ("note", "session_id")}
+    try:
+        service.mark_done(current_user, agreement, data)
+    except DomainError as err:
+        flash_error(err)
+    else:
+        flash(_("Agreement marked done."), "success")
+    default = url_for("sessions.session_detail", session_id=agreement.session_id)
+    return redirect(back(default))
+
+
+@bp.post("/agreements/<int:agreement_id>/reopen")
+@login_required
+def reopen(agreement_id: int):  # type: ignore[no-untyped-def]
+    agreement = get_visible_agreement(current_user, agreement_id)
+    try:
+        service.reopen(current_user, agreement)
+    except DomainError as err:
+        flash_error(err)
+    else:
+        flash(_("Agreement reopened: it is followed up again."), "success")
+    default = url_for("sessions.session_detail", session_id=agreement.session_id)
+    return redirect(back(default))

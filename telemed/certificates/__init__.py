@@ -1,0 +1,1 @@
+"""Certificates of attendance at training and keynote sessions, and their public check."""

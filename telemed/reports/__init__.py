@@ -1,0 +1,1 @@
+"""The administrators' dashboard: figures, monthly roll-ups, CSV and the stats API."""

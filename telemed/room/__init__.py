@@ -1,0 +1,2 @@
+"""The board in session: attendance, times, the review of each case, outcomes,
+recommendations and adherence."""

@@ -1,0 +1,25 @@
+"""The order of business of a session, as in the minutes (a leaf: sessions, invites and
+the room all read it)."""
+
+from __future__ import annotations
+
+from telemed.boards.models import SessionKind
+from telemed.sessions.models import BoardSession
+
+
+def order_of_business(session: BoardSession) -> list[dict]:
+    """As in the minutes: welcome, follow-up of agreements, cases, general matters, reading
+    of the agreements, close. Keys are stored; titles are translated where shown."""
+    from telemed.sessions.labels import SECTION_LABELS
+
+    def section(key: str, entries: list[str] | None = None) -> dict:
+        return {"key": key, "title": str(SECTION_LABELS[key]), "entries": entries or []}
+
+    if session.kind is SessionKind.CASE_REVIEW:
+        cases = [item.agenda_code + (" *" if item.carried_over else "")
+                 for item in session.pending_items]  # fmt: skip
+        middle = [section("follow_up"), section("cases", cases)]
+    else:
+        middle = [section("topic", [e for e in (session.topic, session.speaker) if e])]
+    return [section("welcome"), *middle, section("general"), section("agreements"),
+            section("close")]  # fmt: skip
