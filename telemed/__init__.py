@@ -39,7 +39,7 @@ def create_app(
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.extensions["telemed.clock"] = app.config.get("CLOCK") or Clock()
 
-    from telemed import extensions, i18n, models, web  # noqa: F401  (models registers tables)
+    from telemed import extensions, i18n, models, reactions, web  # noqa: F401  (models: tables)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(
@@ -53,6 +53,7 @@ def create_app(
     extensions.limiter.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
+    reactions.connect()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from telemed.core.sqlite import enable_sqlite_pragmas
 

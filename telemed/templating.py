@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 
 from telemed.auth.labels import DISCIPLINE_LABELS, ROLE_LABELS
 from telemed.cases import labels as case_labels
 from telemed.centres.labels import CAPABILITY_LABELS, KIND_LABELS
 from telemed.core import vocabulary
+from telemed.core.formatting import local_date, local_datetime
 from telemed.core.schemas import MEXICAN_TIMEZONES
-
-
-def local_datetime(value: datetime | None, style: str = "medium") -> str:
-    """Shown in the viewer's time zone (Flask-Babel's selector), with its abbreviation."""
-    if value is None:
-        return ""
-    return format_datetime(value, "d MMM y, HH:mm ZZZZ" if style == "medium" else style)
-
-
-def local_date(value: date | None) -> str:
-    return "" if value is None else format_date(value, "medium")
 
 
 def choices(labels: Mapping[Any, Any]) -> list[tuple[str, str]]:

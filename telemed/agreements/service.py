@@ -37,7 +37,6 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
-from telemed.minutes.models import Minutes, MinutesStatus
 from telemed.outbox.service import enqueue, in_language_of, user_locale
 from telemed.room.models import Attendance
 from telemed.sessions.access import require_runner
@@ -96,11 +95,6 @@ def owner_candidates(session: BoardSession) -> list[User]:
     return sorted((u for u in people.values() if u.active), key=lambda u: (u.name, u.id))
 
 
-def minutes_final(session: BoardSession) -> bool:
-    status = db.session.scalar(select(Minutes.status).where(Minutes.session_id == session.id))
-    return status is MinutesStatus.FINAL
-
-
 # --- changes --------------------------------------------------------------------------
 
 
@@ -109,7 +103,7 @@ def record_agreement(actor: User, session: BoardSession, data: dict[str, Any]) -
     require_runner(actor, session)
     if session.status is SessionStatus.CANCELLED:
         raise InvalidTransition(_("This session was cancelled."))
-    if minutes_final(session):
+    if session.record_final:
         raise InvalidTransition(
             _("The minutes of this session are final; record the agreement in a later session.")
         )

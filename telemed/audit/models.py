@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from telemed.auth.models import User
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime
 from telemed.extensions import db
+
+if TYPE_CHECKING:  # the audit sits below the accounts: it names a user, it never loads one
+    from telemed.auth.models import User
 
 
 class AuditEntry(db.Model):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
 from sqlalchemy import select
 
 from telemed.audit.models import AuditEntry
-from telemed.auth.models import User
 from telemed.extensions import db
+
+if TYPE_CHECKING:
+    from telemed.auth.models import User
 
 
 def record(
@@ -36,9 +38,7 @@ def search(filters: dict[str, Any], page: int, per_page: int = 50) -> Any:
     """A page of audit entries, newest first, filtered by actor, action, object and date."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if filters.get("actor_email"):
-        query = query.join(User, AuditEntry.actor_id == User.id).where(
-            User.email == filters["actor_email"].strip().lower()
-        )
+        query = query.where(AuditEntry.actor.has(email=filters["actor_email"].strip().lower()))
     if filters.get("action"):
         query = query.where(AuditEntry.action.startswith(filters["action"]))
     if filters.get("object_type"):

@@ -17,10 +17,10 @@ from telemed.audit import service as audit
 from telemed.auth.models import Role, User
 from telemed.boards.models import Board, BoardMember, BoardSpecialty
 from telemed.boards.schemas import BoardInputSchema, MemberInputSchema, MemberRoleSchema
+from telemed.boards.signals import membership_changed
 from telemed.core.errors import Forbidden, InputError, NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
-from telemed.invites import service as invites
 
 # Columns the board form sets directly (specialties are synchronised separately).
 BOARD_FIELDS = (
@@ -186,7 +186,7 @@ def add_member(actor: User, board: Board, data: dict[str, Any]) -> BoardMember:
         raise InputError({"user_id": [_("This person is already a member.")]}) from None
     audit.record(actor, "board.member_add", "board", board.id, user_id=user.id,
                  role=member.role.value)  # fmt: skip
-    invites.roster_changed(board.id)
+    membership_changed.send(None, board_id=board.id)
     db.session.commit()
     return member
 
@@ -198,7 +198,7 @@ def change_member_role(actor: User, member: BoardMember, data: dict[str, Any]) -
         audit.record(actor, "board.member_role", "board", member.board_id, user_id=member.user_id,
                      before=member.role.value, after=values["role"].value)  # fmt: skip
         member.role = values["role"]
-        invites.roster_changed(member.board_id)
+        membership_changed.send(None, board_id=member.board_id)
         db.session.commit()
     return member
 
@@ -207,7 +207,7 @@ def remove_member(actor: User, member: BoardMember) -> None:
     require_staff(actor)
     audit.record(actor, "board.member_remove", "board", member.board_id, user_id=member.user_id)
     db.session.delete(member)
-    invites.roster_changed(member.board_id)
+    membership_changed.send(None, board_id=member.board_id)
     db.session.commit()
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import filetype
-from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,6 +33,7 @@ from telemed.cases.schemas import (
     CaseInputSchema,
     CaseListQuerySchema,
 )
+from telemed.cases.signals import case_transitioned
 from telemed.core.clock import local_day_start, now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.core.schemas import load_or_raise
@@ -57,7 +57,6 @@ OPEN_STATUSES = (
     CaseStatus.RECOMMENDATION_ISSUED,
 )
 # Sent after a lifecycle step, inside its transaction: scheduling frees the case's place.
-case_transitioned = Namespace().signal("case-transitioned")
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from telemed.audit import service as audit
-from telemed.auth.models import User
 from telemed.centres.models import Centre
 from telemed.centres.schemas import CentreInputSchema
 from telemed.core.errors import InputError, NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
+
+if TYPE_CHECKING:
+    from telemed.auth.models import User
 
 
 def list_centres(active_only: bool = False) -> list[Centre]:

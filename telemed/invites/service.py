@@ -21,7 +21,7 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
 from telemed.audit import service as audit
 from telemed.auth.models import Discipline, Role, User
@@ -32,9 +32,11 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.extensions import db
 from telemed.invites import ical
+from telemed.invites.rsvp_links import ANSWER_LABELS, ANSWERS, rsvp_url
 from telemed.outbox.models import OutboxMessage
 from telemed.outbox.service import enqueue, in_language_of
 from telemed.sessions.models import (
+    UPCOMING,
     AgendaItem,
     AttendeeRole,
     BoardSession,
@@ -54,7 +56,6 @@ MEMBER_ROLES = {
 }
 ROLE_RANK = {AttendeeRole.CHAIR: 0, AttendeeRole.REQUIRED: 1, AttendeeRole.OPTIONAL: 2}
 AUDIENCE_KINDS = (SessionKind.TRAINING, SessionKind.KEYNOTE)
-UPCOMING = (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
 # Agenda entries whose referring doctor is invited (a case discussed early keeps its doctor).
 REFERRING_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED, ItemOutcome.DEFERRED)
 # Beyond this many invitees (a training for everyone), each copy lists the board's people and
@@ -140,18 +141,6 @@ def attendee_rows(session: BoardSession, *, active_only: bool = False) -> list[S
     return list(db.session.scalars(query.order_by(SessionAttendee.id)))
 
 
-def is_invited(user: User, session: BoardSession) -> bool:
-    """Whether ``user`` is an active invitee (e.g. the audience of a training session)."""
-    found = db.session.scalar(
-        select(SessionAttendee.id).where(
-            SessionAttendee.session_id == session.id,
-            SessionAttendee.user_id == user.id,
-            SessionAttendee.active.is_(True),
-        )
-    )
-    return found is not None
-
-
 # --- the sync ------------------------------------------------------------------------------
 
 
@@ -232,10 +221,10 @@ def sync_session_invites(session: BoardSession) -> int:
     return len(outgoing)
 
 
-def sync_after_change(session: BoardSession) -> None:
-    """Called by the session services before they commit, so the invites travel with the
-    change. A session with a chosen audience (possibly thousands of people) is left to the
-    ``sync_invites`` job, which catches up within a minute."""
+def sync_after_change(session: BoardSession, **_: object) -> None:
+    """On ``session_changed`` (sent by the session services inside their transaction), so
+    the invites travel with the change. A session with a chosen audience (possibly thousands
+    of people) is left to the ``sync_invites`` job, which catches up within a minute."""
     if session.audience_scope and session.kind in AUDIENCE_KINDS:
         return
     sync_session_invites(session)
@@ -272,20 +261,6 @@ def sync_due_invites(limit: int = SYNC_BATCH) -> int:
             continue
         synced += 1
     return synced
-
-
-def roster_changed(board_id: int) -> None:
-    """Board membership changed: the board's future sessions need a sync (by the job)."""
-    db.session.execute(
-        update(BoardSession)
-        .where(
-            BoardSession.board_id == board_id,
-            BoardSession.starts_at > now_utc(),
-            BoardSession.status.in_(UPCOMING),
-        )
-        .values(roster_version=BoardSession.roster_version + 1)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def set_audience(actor: User, session: BoardSession, scope: str | None) -> BoardSession:
@@ -382,8 +357,6 @@ def queue_message(
     roster: int,
     dtstamp: datetime,
 ) -> None:
-    from telemed.invites import rsvp
-
     attendee, user = message.attendee, message.attendee.user
     key = f"invite:{session.id}:{sequence}:{user.id}:{message.method}"
     if message.again:
@@ -391,9 +364,7 @@ def queue_message(
     with in_language_of(user):
         answering = message.method == "REQUEST"
         links = (
-            [(partstat, rsvp.rsvp_url(attendee, partstat)) for partstat in rsvp.ANSWERS]
-            if answering
-            else []
+            [(partstat, rsvp_url(attendee, partstat)) for partstat in ANSWERS] if answering else []
         )
         context: dict[str, Any] = {
             "session": session,
@@ -403,7 +374,7 @@ def queue_message(
             "room_url": session.room_url,
             "session_url": session_link(session),
             "codes": agenda_codes(session) if answering else [],
-            "links": [(rsvp.ANSWER_LABELS[p], url) for p, url in links],
+            "links": [(ANSWER_LABELS[p], url) for p, url in links],
         }
         lines = [context["opening"], "", _("When: %(when)s", when=context["when"])]
         if session.topic:

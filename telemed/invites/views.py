@@ -13,7 +13,7 @@ from telemed.auth.models import Discipline, Role
 from telemed.core.errors import DomainError, InputError, NotFound
 from telemed.core.flashing import flash_error
 from telemed.extensions import csrf, db
-from telemed.invites import rsvp
+from telemed.invites import rsvp, rsvp_links
 from telemed.invites import service as invites
 from telemed.outbox.service import in_language_of
 from telemed.sessions import access as session_access
@@ -31,9 +31,9 @@ def invite_helpers() -> dict[str, Any]:
         "invite_labels": {
             "partstat": rsvp.PARTSTAT_LABELS,
             "role": rsvp.ROLE_LABELS,
-            "answers": [(p.value, rsvp.ANSWER_LABELS[p]) for p in rsvp.ANSWERS],
+            "answers": [(p.value, rsvp_links.ANSWER_LABELS[p]) for p in rsvp_links.ANSWERS],
             "summary": [
-                (p, rsvp.PARTSTAT_LABELS[p]) for p in (*rsvp.ANSWERS, PartStat.NEEDS_ACTION)
+                (p, rsvp.PARTSTAT_LABELS[p]) for p in (*rsvp_links.ANSWERS, PartStat.NEEDS_ACTION)
             ],
             "discipline": discipline_label,
         }
@@ -59,9 +59,9 @@ def rsvp_page(template: str, attendee: SessionAttendee, partstat: PartStat, toke
     session = attendee.session
     with in_language_of(attendee.user):
         others = [
-            (rsvp.ANSWER_LABELS[other],
-             url_for("invites.confirm", token=rsvp.make_token(attendee, other)))
-            for other in rsvp.ANSWERS
+            (rsvp_links.ANSWER_LABELS[other],
+             url_for("invites.confirm", token=rsvp_links.make_token(attendee, other)))
+            for other in rsvp_links.ANSWERS
             if other is not partstat
         ]  # fmt: skip
         return render_template(
@@ -70,7 +70,7 @@ def rsvp_page(template: str, attendee: SessionAttendee, partstat: PartStat, toke
             session=session,
             board=session.board,
             partstat=partstat,
-            answer=rsvp.ANSWER_LABELS[partstat],
+            answer=rsvp_links.ANSWER_LABELS[partstat],
             answered=rsvp.PARTSTAT_LABELS[partstat],
             when=invites.local_when(session, attendee.user),
             token=token,
@@ -82,8 +82,8 @@ def rsvp_page(template: str, attendee: SessionAttendee, partstat: PartStat, toke
 def confirm(token: str):  # type: ignore[no-untyped-def]
     """A confirmation page: a GET (a mail scanner's prefetch too) changes nothing."""
     try:
-        attendee, partstat = rsvp.read_token(token)
-    except rsvp.InvalidLink:
+        attendee, partstat = rsvp_links.read_token(token)
+    except rsvp_links.InvalidLink:
         return invalid_link()
     return rsvp_page("invites/rsvp_confirm.html", attendee, partstat, token)
 
@@ -93,7 +93,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
 def answer(token: str):  # type: ignore[no-untyped-def]
     try:
         attendee, partstat = rsvp.answer_by_link(token)
-    except (rsvp.InvalidLink, DomainError):
+    except (rsvp_links.InvalidLink, DomainError):
         return invalid_link()
     return rsvp_page("invites/rsvp_done.html", attendee, partstat, token)
 

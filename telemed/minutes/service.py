@@ -160,6 +160,7 @@ def finalise_minutes(actor: User, session: BoardSession) -> Minutes:
     if claimed.rowcount != 1:
         db.session.rollback()
         raise InvalidTransition(str(ALREADY_FINAL))
+    session.minutes_final_at = now
     recipients = minutes_notices.recipients(session)
     for user in recipients:
         minutes_notices.minutes_final(session, user)

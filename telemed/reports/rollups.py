@@ -528,6 +528,11 @@ def months_around(moments: Iterable[datetime]) -> set[date]:
     return found
 
 
+def on_cases_changed_in_bulk(_sender: object = None, *, case_ids: list[int], **_: object) -> None:
+    """On ``cases_changed_in_bulk`` (the assignment run's UPDATE, which no flush sees)."""
+    forget_case_months(case_ids)
+
+
 def forget_case_months(case_ids: list[int]) -> None:
     """For bulk updates of cases (the assignment run): their roll-up months are stale."""
     rows = db.session.execute(

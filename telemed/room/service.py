@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from telemed.audit import service as audit
@@ -26,14 +26,12 @@ from telemed.boards.models import MemberRole, SessionKind
 from telemed.boards.recurrence import to_utc
 from telemed.cases.models import CaseStatus
 from telemed.cases.service import add_event
-from telemed.certificates.models import Certificate
 from telemed.core.clock import now_utc
 from telemed.core.errors import InputError, InvalidTransition, NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
 from telemed.invites import service as invites
 from telemed.invites.service import Quorum
-from telemed.minutes.models import Minutes, MinutesStatus
 from telemed.room import access
 from telemed.room import notices as room_notices
 from telemed.room.labels import ADHERENCE_LABELS, RECOMMENDATION_CATEGORY_LABELS
@@ -241,20 +239,13 @@ def require_room_open(session: BoardSession) -> None:
         raise InvalidTransition(_("This session was cancelled."))
     if now_utc() < session.starts_at - OPENS_BEFORE:
         raise InvalidTransition(_("The room opens one hour before the session starts."))
-    if minutes_final(session):
+    if session.record_final:
         raise InvalidTransition(_("The minutes are final; add an addendum instead."))
 
 
 def record_open(session: BoardSession) -> bool:
     """Whether the room's record may still change (the forms are offered)."""
-    return session.status is not SessionStatus.CANCELLED and not minutes_final(session)
-
-
-def minutes_final(session: BoardSession) -> bool:
-    query = select(
-        exists().where(Minutes.session_id == session.id, Minutes.status == MinutesStatus.FINAL)
-    )
-    return bool(db.session.scalar(query))
+    return session.status is not SessionStatus.CANCELLED and not session.record_final
 
 
 def mark_attendance(actor: User, session: BoardSession, user_id: Any, present: Any) -> Attendance:
@@ -335,14 +326,13 @@ def remove_attendance(actor: User, attendance: Attendance) -> None:
     session = attendance.session
     session_access.require_runner(actor, session)
     require_room_open(session)
-    certified = db.session.scalar(
-        select(exists().where(Certificate.attendance_id == attendance.id))
-    )
-    if certified:
-        raise InvalidTransition(_("A certificate was issued for this attendance."))
+    try:  # a certificate points at the attendance it certifies: the database refuses
+        with db.session.begin_nested():
+            db.session.delete(attendance)
+    except IntegrityError:
+        raise InvalidTransition(_("A certificate was issued for this attendance.")) from None
     audit.record(actor, "attendance.remove", "session", session.id, attendance=attendance.id,
                  user_id=attendance.user_id)  # fmt: skip
-    db.session.delete(attendance)
     db.session.commit()
 
 

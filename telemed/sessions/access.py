@@ -15,11 +15,11 @@ from telemed.boards.service import is_member
 from telemed.cases.models import Case
 from telemed.core.errors import Forbidden, NotFound
 from telemed.extensions import db
-from telemed.invites import service as invites
 from telemed.sessions.models import (
     AGENDA_OUTCOMES,
     AgendaItem,
     BoardSession,
+    SessionAttendee,
 )
 
 # Agenda entries that make a session "the session of my case" for a referring doctor.
@@ -35,9 +35,21 @@ def centre_sessions(user: User) -> Any:
     )
 
 
+def is_invited(user: User, session: BoardSession) -> bool:
+    """Whether ``user`` is an active invitee (e.g. the audience of a training session)."""
+    found = db.session.scalar(
+        select(SessionAttendee.id).where(
+            SessionAttendee.session_id == session.id,
+            SessionAttendee.user_id == user.id,
+            SessionAttendee.active.is_(True),
+        )
+    )
+    return found is not None
+
+
 def can_view_session(user: User, session: BoardSession) -> bool:
     """Staff, board members, referring doctors with a case on the agenda, and invitees."""
-    if user.is_staff or is_member(user, session.board_id) or invites.is_invited(user, session):
+    if user.is_staff or is_member(user, session.board_id) or is_invited(user, session):
         return True
     if user.role is Role.REFERRING and user.centre_id is not None:
         query = centre_sessions(user).where(AgendaItem.session_id == session.id)

@@ -17,7 +17,6 @@ from telemed.audit import service as audit
 from telemed.auth.models import User
 from telemed.boards.models import Board, BoardSpecialty, SessionKind
 from telemed.cases.models import Case, CaseStatus
-from telemed.cases.service import case_transitioned
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.extensions import db
@@ -236,7 +235,6 @@ def extraordinary_for_flag(actor: User, flag: SchedulingFlag) -> AgendaItem:
     return place_by_hand(actor, flag.case, session)
 
 
-@case_transitioned.connect
 def on_case_transitioned(case: Case, actor: User | None = None, **_: object) -> None:
     """A withdrawn or closed case leaves the agenda and its flags are settled."""
     if case.status in (CaseStatus.WITHDRAWN, CaseStatus.CLOSED):

@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from telemed.boards.models import Board, BoardSpecialty, SessionKind
 from telemed.cases.models import Case, CaseEvent, CaseStatus, Urgency, format_case_code
+from telemed.cases.signals import cases_changed_in_bulk
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime
 from telemed.extensions import db
-from telemed.reports import rollups
 from telemed.sessions import notices
 from telemed.sessions.models import (
     AgendaItem,
@@ -264,7 +264,7 @@ def mark_scheduled(case_ids: list[int], now: datetime, chunk: int = 5000) -> Non
         )
         if changed.rowcount != len(ids):
             raise LostRace("cases")
-        rollups.forget_case_months(ids)  # a bulk UPDATE passes the roll-ups' flush listener
+        cases_changed_in_bulk.send(None, case_ids=ids)  # no flush listener sees a bulk UPDATE
         events = CaseEvent.__table__
         db.session.execute(
             insert(events).from_select(

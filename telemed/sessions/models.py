@@ -46,6 +46,9 @@ class ItemOutcome(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+# Sessions still to come (their invites, RSVPs and agendas may change).
+UPCOMING = (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
+
 # Entries that are (or were, once held) a session's business.
 AGENDA_OUTCOMES = (
     ItemOutcome.PENDING,
@@ -110,6 +113,9 @@ class BoardSession(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     general_matters: Mapped[str | None] = mapped_column(Text)
+    # Set when the minutes are finalised: from then on the record is read-only (the room,
+    # its outcomes and agreements); corrections go in the minutes' addenda.
+    minutes_final_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     board: Mapped[Board] = relationship(lazy="joined")
@@ -129,6 +135,11 @@ class BoardSession(db.Model):
     @property
     def room_free(self) -> int:
         return max(self.capacity - self.booked, 0)
+
+    @property
+    def record_final(self) -> bool:
+        """The minutes are final: what the session recorded can no longer change."""
+        return self.minutes_final_at is not None
 
 
 class AgendaItem(db.Model):

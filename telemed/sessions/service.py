@@ -22,9 +22,9 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
-from telemed.invites import service as invites
 from telemed.sessions import notices
 from telemed.sessions.models import (
+    UPCOMING,
     AgendaItem,
     BoardSession,
     ItemOutcome,
@@ -32,6 +32,7 @@ from telemed.sessions.models import (
 )
 from telemed.sessions.order_of_business import order_of_business
 from telemed.sessions.schemas import ExtraordinaryInputSchema, LocalStartSchema
+from telemed.sessions.signals import session_changed
 
 # Outcomes may be recorded from shortly before the start (members gather early).
 DECIDE_FROM = timedelta(hours=1)
@@ -132,7 +133,7 @@ def create_extraordinary(
     )
     session.cutoff_at = session.starts_at  # an extraordinary session takes cases until it starts
     db.session.flush()
-    invites.sync_after_change(session)
+    session_changed.send(session)
     audit.record(actor, "session.create", "session", session.id, number=session.number)
     db.session.commit()
     return session
@@ -158,17 +159,32 @@ def move_session(actor: User, session: BoardSession, local_start: datetime) -> B
     if agenda_was_closed and cutoff_at <= now_utc():
         # Moved after its cut-off to a time whose cut-off has passed too: the frozen agenda
         # moves with it (releasing the cases would only leave the moved session empty).
-        invites.sync_after_change(session)
+        session_changed.send(session)
         audit.record(actor, "session.move", "session", session.id, starts_at=starts_at.isoformat())
         db.session.commit()
         return session
     session.status = SessionStatus.PLANNED
     session.order_of_business = None
     release_all(session, ItemOutcome.SESSION_CHANGED, notify=notices.session_changed)
-    invites.sync_after_change(session)
+    session_changed.send(session)
     audit.record(actor, "session.move", "session", session.id, starts_at=starts_at.isoformat())
     db.session.commit()
     return session
+
+
+def roster_changed(_sender: object = None, *, board_id: int, **_: object) -> None:
+    """On ``membership_changed``: the board's coming sessions invite a new roster (the
+    invites job notices the new roster version and syncs them)."""
+    db.session.execute(
+        update(BoardSession)
+        .where(
+            BoardSession.board_id == board_id,
+            BoardSession.starts_at > now_utc(),
+            BoardSession.status.in_(UPCOMING),
+        )
+        .values(roster_version=BoardSession.roster_version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def cancel_session(actor: User, session: BoardSession) -> BoardSession:
@@ -178,7 +194,7 @@ def cancel_session(actor: User, session: BoardSession) -> BoardSession:
     session.status = SessionStatus.CANCELLED
     session.sequence += 1
     release_all(session, ItemOutcome.SESSION_CHANGED, notify=notices.session_changed)
-    invites.sync_after_change(session)
+    session_changed.send(session)
     audit.record(actor, "session.cancel", "session", session.id, number=session.number)
     db.session.commit()
     return session
@@ -259,7 +275,7 @@ def finish_ended_sessions() -> int:
     now = now_utc()
     ended = db.session.scalars(
         select(BoardSession).where(
-            BoardSession.status.in_([SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED]),
+            BoardSession.status.in_(UPCOMING),
             BoardSession.ends_at <= now,
             or_(
                 BoardSession.started_at.is_(None),

@@ -20,11 +20,11 @@ from sqlalchemy.orm import joinedload
 from telemed.auth.models import User
 from telemed.cases.labels import EVENT_LABELS
 from telemed.cases.models import Case, CaseEvent
+from telemed.core.formatting import local_datetime
 from telemed.core.vocabulary import MATERIAL_LABELS, MaterialKind
 from telemed.extensions import db
 from telemed.preparation.access import can_read_board_notes
 from telemed.sessions.models import AgendaItem, BoardSession
-from telemed.templating import local_datetime
 
 # Kinds only the board may read (preparation notes create no event today; should one ever
 # be added, referring doctors still never see it).

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from telemed.audit.models import AuditEntry
 from telemed.extensions import db
-from telemed.invites import rsvp
+from telemed.invites import rsvp, rsvp_links
 from telemed.invites import service as invites
 from telemed.sessions.agenda import place_by_hand
 from telemed.sessions.models import PartStat
@@ -79,7 +79,7 @@ def test_a_tampered_link_is_refused_and_changes_nothing(app, invited, referring)
         {"a": row.id, "u": referring.id, "p": "ACCEPTED"}
     )
     rest = token.partition(".")[2]
-    declined = rsvp.make_token(row, PartStat.DECLINED).partition(".")[0]
+    declined = rsvp_links.make_token(row, PartStat.DECLINED).partition(".")[0]
     swapped = f"{declined}.{rest}"  # another payload under this signature
     browser = client_for(app)
     for bad in (token[:-3] + "xyz", forged, wrong_salt, swapped, "not-a-token"):

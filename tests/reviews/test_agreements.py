@@ -307,6 +307,7 @@ def test_an_agreement_cannot_be_added_to_final_minutes_or_a_cancelled_session(
     from telemed.sessions.service import cancel_session
 
     db.session.add(Minutes(session_id=in_session.id, status=MinutesStatus.FINAL))
+    in_session.minutes_final_at = in_session.ends_at
     db.session.commit()
     before = counts()
     try:
