@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 
+from telemed.core.transaction import unit_of_work
 from telemed.invites import service as invites
 from telemed.jobs import lease
 from telemed.outbox import service as outbox
@@ -38,7 +39,7 @@ def bind(app: Flask, holder: str) -> None:
 def run_as_leader(name: str, work: Callable[[], Any]) -> Any:
     if context.app is None:
         raise RuntimeError("scheduler.jobs.bind(app, holder) was not called")
-    with context.app.app_context():
+    with context.app.app_context(), unit_of_work():
         if not lease.holds(context.holder):
             log.info("skipping %s: this process is not the active scheduler", name)
             return None

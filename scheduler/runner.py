@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from scheduler import jobs
+from telemed.core.transaction import unit_of_work
 from telemed.extensions import db
 from telemed.jobs import lease
 
@@ -102,7 +103,7 @@ class Runner:
 
     def step(self) -> bool:
         """One lease round; returns whether this process is the active scheduler."""
-        with self.app.app_context():
+        with self.app.app_context(), unit_of_work():
             leader = lease.try_acquire(self.holder, self.ttl)
         if leader and self.scheduler is None:
             log.info("scheduler %s is now active", self.holder)
@@ -127,7 +128,7 @@ class Runner:
                 self.stopping.wait(self.poll)
         finally:
             self.stop_jobs()
-            with self.app.app_context():
+            with self.app.app_context(), unit_of_work():
                 lease.release(self.holder)
 
     def start_in_thread(self) -> threading.Thread:

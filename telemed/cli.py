@@ -15,6 +15,7 @@ from telemed.auth import tokens
 from telemed.auth.models import Discipline, Role
 from telemed.cases.models import Case
 from telemed.core.errors import InputError
+from telemed.core.transaction import in_transaction
 from telemed.extensions import db
 from telemed.reports import rollups
 
@@ -35,6 +36,7 @@ def fail(err: InputError) -> None:
 @click.option("--centre", "centre_code", help="Centre code (referring doctors).")
 @click.option("--discipline", type=click.Choice([d.value for d in Discipline]))
 @click.password_option(help="Prompted for when not given.")
+@in_transaction
 def create_user(
     email: str, name: str, role: str, centre_code: str | None, discipline: str | None,
     password: str,
@@ -55,6 +57,7 @@ def create_user(
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="CLI", help="What the token is for.")
+@in_transaction
 def create_token(email: str, name: str) -> None:
     """Create a personal API token and print it (shown only this once)."""
     user = users_service.find_by_email(email)
@@ -66,6 +69,7 @@ def create_token(email: str, name: str) -> None:
 
 
 @demo_cli.command("load")
+@in_transaction
 def load_demo() -> None:
     """Load the demo centres and accounts (idempotent)."""
     from telemed.demo import load_demo_data
@@ -82,6 +86,7 @@ def load_demo() -> None:
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds cases.")
+@in_transaction
 def generate_demo(cases: int, years: int, seed: int, if_empty: bool) -> None:
     """Synthetic cases with their sessions and outcomes, for load tests (one transaction
     per chunk of cases: an interrupted run keeps whole chunks)."""
@@ -112,6 +117,7 @@ stats_cli = AppGroup("stats", help="The dashboard's monthly roll-ups.")
 
 @stats_cli.command("refresh")
 @click.option("--rebuild", is_flag=True, help="Forget every roll-up first (after bulk imports).")
+@in_transaction
 def refresh_stats(rebuild: bool) -> None:
     """Roll up every closed month not rolled up yet (the scheduler does it every 15 minutes)."""
     began = time.perf_counter()
@@ -126,6 +132,7 @@ schedule_cli = AppGroup("schedule", help="Run scheduling work now (the scheduler
 
 
 @schedule_cli.command("run")
+@in_transaction
 def run_scheduling() -> None:
     """Every scheduler job once: sessions, agendas, assignment, invites, reminders, email."""
     from telemed.outbox import service as outbox

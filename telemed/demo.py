@@ -309,7 +309,7 @@ def load_demo_data() -> dict[str, int]:
 
     db.session.flush()
     created["boards"] = load_demo_boards()
-    db.session.commit()
+    db.session.flush()
     return created
 
 

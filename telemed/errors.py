@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from telemed.core import transaction
 from telemed.core.errors import DomainError, InputError
 from telemed.core.schemas import flatten_messages
-from telemed.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def respond(code: int, message: str | None = None, errors: dict | None = None): 
 
 
 def handle_http(error: HTTPException):  # type: ignore[no-untyped-def]
-    db.session.rollback()
+    transaction.rollback()  # before the error page reads anything
     code = error.code or 500
     data = getattr(error, "data", None) or {}
     if code == 422 and ("messages" in data or "errors" in data):
@@ -76,7 +76,7 @@ def handle_http(error: HTTPException):  # type: ignore[no-untyped-def]
 
 
 def handle_domain(error: DomainError):  # type: ignore[no-untyped-def]
-    db.session.rollback()
+    transaction.rollback()  # before the error page reads anything
     if isinstance(error, InputError):
         return respond(422, errors=error.errors)
     message = error.message if error.status_code != 404 else None
@@ -84,7 +84,7 @@ def handle_domain(error: DomainError):  # type: ignore[no-untyped-def]
 
 
 def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
-    db.session.rollback()
+    transaction.rollback()  # before the error page reads anything
     if isinstance(error, HTTPException):
         return handle_http(error)
     log.exception("unhandled error on %s %s", request.method, request.url_rule)

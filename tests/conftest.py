@@ -211,9 +211,18 @@ def case_payload(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def make_case(referring: User) -> Callable[..., Case]:
     def factory(by: User | None = None, submit: bool = True, **overrides: Any) -> Case:
-        return case_service.create_case(by or referring, case_payload(**overrides), submit=submit)
+        return committed(
+            case_service.create_case(by or referring, case_payload(**overrides), submit=submit)
+        )
 
     return factory
+
+
+def committed(value: Any, *_done: Any) -> Any:
+    """Commit what the services called so far did (a test is the outermost caller: it owns
+    the transaction, as a request or a job does) and hand back ``value``."""
+    _db.session.commit()
+    return value
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD) -> Any:

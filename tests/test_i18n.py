@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from telemed.auth import tokens
 from telemed.auth.models import User
 from telemed.cases.models import Case
-from tests.conftest import case_payload, login
+from tests.conftest import case_payload, committed, login
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "telemed" / "translations"
@@ -169,7 +169,7 @@ def test_case_form_errors_are_in_spanish_then_english_after_switching(
 
 
 def test_api_validation_messages_follow_the_account_language(client, referring, db):
-    _token, secret = tokens.create_token(referring, "HIS integration")
+    _token, secret = committed(tokens.create_token(referring, "HIS integration"))
     auth = {"Authorization": f"Bearer {secret}"}
     bad = case_payload(question="", age_years="siete")
 

@@ -147,7 +147,7 @@ def record_agreement(actor: User, session: BoardSession, data: dict[str, Any]) -
     )  # fmt: skip
     if owner is not None and owner.id != actor.id:
         notify_owner(agreement, owner)
-    db.session.commit()
+    db.session.flush()
     return agreement
 
 
@@ -169,7 +169,7 @@ def mark_done(actor: User, agreement: Agreement, data: dict[str, Any]) -> Agreem
         case=agreement.case.code if agreement.case else None,
         done_session=agreement.done_session.number if agreement.done_session else None,
     )  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return agreement
 
 
@@ -187,7 +187,7 @@ def reopen(actor: User, agreement: Agreement) -> Agreement:
     agreement.done_by_id = None
     agreement.done_note = None
     agreement.done_session = None
-    db.session.commit()
+    db.session.flush()
     return agreement
 
 

@@ -7,19 +7,16 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from telemed.api.common import json_body
-from telemed.api.sessions import detail, renamed
+from telemed.api.sessions import detail
 from telemed.boards import service as board_service
 from telemed.boards.api_schemas import BoardOutSchema
-from telemed.core.errors import InputError
-from telemed.core.schemas import load_or_raise
-from telemed.extensions import db
 from telemed.sessions import assignment
 from telemed.sessions import service as session_service
 from telemed.sessions.api_schemas import (
     AssignmentReportOutSchema,
-    SessionCreateInputSchema,
     SessionDetailOutSchema,
 )
+from telemed.sessions.schemas import API_EXTRAORDINARY
 
 blp = Blueprint(
     "boards_api",
@@ -46,25 +43,14 @@ def get_board(board_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/boards/<int:board_id>/sessions", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": SessionCreateInputSchema}}})
+@blp.doc(requestBody={"content": {"application/json": {"schema": API_EXTRAORDINARY}}})
 @blp.response(201, SessionDetailOutSchema)
 @login_required
 def create_session(board_id: int):  # type: ignore[no-untyped-def]
     """Add an extraordinary session at a time on the board's clock (coordinators)."""
     session_service.require_staff(current_user)
     board = board_service.get_board(board_id)
-    values = load_or_raise(SessionCreateInputSchema(), json_body())
-    try:
-        session = session_service.create_extraordinary(
-            current_user, board, values["starts_at_local"], topic=values["topic"]
-        )
-    except InputError as err:
-        raise renamed(err, starts_at="starts_at_local") from None
-    if values["speaker"] or values["audience"]:
-        session.speaker = values["speaker"]
-        session.audience = values["audience"]
-        db.session.commit()
-    return detail(session)
+    return detail(session_service.schedule_extraordinary(current_user, board, json_body()))
 
 
 @blp.route("/assignments", methods=["POST"])

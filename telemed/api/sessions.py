@@ -38,11 +38,11 @@ from telemed.sessions.api_schemas import (
     AgendaPlaceInputSchema,
     SessionDetailOutSchema,
     SessionListQuerySchema,
-    SessionMoveInputSchema,
     SessionPageSchema,
 )
 from telemed.sessions.labels import SECTION_LABELS
 from telemed.sessions.models import BoardSession
+from telemed.sessions.schemas import API_START_SCHEMA
 
 blp = Blueprint(
     "sessions_api",
@@ -197,18 +197,13 @@ def get_session(session_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/<int:session_id>/move", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": SessionMoveInputSchema}}})
+@blp.doc(requestBody={"content": {"application/json": {"schema": API_START_SCHEMA}}})
 @blp.response(200, SessionDetailOutSchema)
 @login_required
 def move(session_id: int):  # type: ignore[no-untyped-def]
     """Give the session a new time; its cases go back to assignment with precedence."""
     session = staff_session(session_id)
-    values = load_or_raise(SessionMoveInputSchema(), json_body())
-    try:
-        session = session_service.move_session(current_user, session, values["starts_at_local"])
-    except InputError as err:
-        raise renamed(err, starts_at="starts_at_local") from None
-    return detail(session)
+    return detail(session_service.reschedule(current_user, session, json_body()))
 
 
 @blp.route("/<int:session_id>/cancel", methods=["POST"])

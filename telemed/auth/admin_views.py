@@ -14,6 +14,7 @@ from telemed.auth.decorators import admin_required
 from telemed.auth.models import User
 from telemed.centres.service import list_centres
 from telemed.core.errors import InputError
+from telemed.core.flashing import refused
 from telemed.extensions import db
 
 bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
@@ -57,8 +58,7 @@ def save(user: User | None):  # type: ignore[no-untyped-def]
             else:
                 saved = service.update_user(current_user, user, form_data())
         except InputError as err:
-            db.session.rollback()
-            errors = err.errors
+            errors = refused(err)
         else:
             flash(_("Account %(email)s saved.", email=saved.email), "success")
             return redirect(url_for("users_admin.index"))
@@ -79,8 +79,7 @@ def set_active(user_id: int):  # type: ignore[no-untyped-def]
     try:
         service.set_active(current_user, user, active)
     except InputError as err:
-        db.session.rollback()
-        flash(" ".join(m for msgs in err.errors.values() for m in msgs), "danger")
+        flash(" ".join(m for msgs in refused(err).values() for m in msgs), "danger")
     else:
         message = _("Account reactivated.") if active else _("Account deactivated.")
         flash(message, "success")

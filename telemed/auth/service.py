@@ -41,15 +41,15 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(dummy_hash(), password or "")
         audit.record(None, "auth.login_failed", "user", None)
-        db.session.commit()
+        db.session.flush()
         return None
     if not user.check_password(password or "") or not user.active:
         audit.record(user, "auth.login_failed", "user", user.id)
-        db.session.commit()
+        db.session.flush()
         return None
     user.last_login_at = now_utc()
     audit.record(user, "auth.login", "user", user.id)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -59,7 +59,7 @@ def change_password(user: User, data: dict[str, Any]) -> None:
         raise InputError({"current_password": [_("The current password is wrong.")]})
     user.set_password(values["new_password"])
     audit.record(user, "user.password_change", "user", user.id)
-    db.session.commit()
+    db.session.flush()
 
 
 def create_user(actor: User | None, data: dict[str, Any]) -> User:
@@ -75,7 +75,7 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.create", "user", user.id, role=user.role.value)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -94,7 +94,7 @@ def update_user(actor: User, user: User, data: dict[str, Any]) -> User:
         user.session_version += 1
     changed = [k for k, v in before.items() if getattr(user, k) != v]
     audit.record(actor, "user.update", "user", user.id, changed=changed)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -106,7 +106,7 @@ def set_active(actor: User, user: User, active: bool) -> User:
         if not active:
             user.session_version += 1
         audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id)
-        db.session.commit()
+        db.session.flush()
     return user
 
 
@@ -142,7 +142,7 @@ def get_user(user_id: int) -> User:
 
 def set_locale(user: User, locale: str) -> None:
     user.locale = locale
-    db.session.commit()
+    db.session.flush()
 
 
 def set_timezone(user: User, timezone: str | None) -> None:
@@ -153,7 +153,7 @@ def set_timezone(user: User, timezone: str | None) -> None:
     if user.timezone != zone:
         user.timezone = zone
         audit.record(user, "user.timezone", "user", user.id, timezone=zone)
-        db.session.commit()
+        db.session.flush()
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -35,7 +35,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     db.session.add(token)
     db.session.flush()
     audit.record(user, "token.create", "api_token", token.id, name=token.name)
-    db.session.commit()
+    db.session.flush()
     return token, secret
 
 
@@ -45,7 +45,7 @@ def revoke_token(user: User, token_id: int) -> None:
         raise NotFound("token not found")
     token.revoked_at = now_utc()
     audit.record(user, "token.revoke", "api_token", token.id)
-    db.session.commit()
+    db.session.flush()
 
 
 def active_tokens(user: User) -> list[ApiToken]:
@@ -69,5 +69,5 @@ def user_for_secret(secret: str) -> User | None:
     now = now_utc()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
         token.last_used_at = now
-        db.session.commit()
+        db.session.flush()
     return token.user

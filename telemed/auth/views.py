@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from telemed.auth import service, tokens
+from telemed.core import transaction
 from telemed.core.errors import InputError
 from telemed.extensions import limiter
 from telemed.invites import feeds
@@ -52,6 +53,7 @@ def login():  # type: ignore[no-untyped-def]
             session.pop("locale", None)
             return redirect(next_url or url_for("home.index"))
         error = _("Wrong email or password, or the account is inactive.")
+        transaction.keep_on_error()  # the refused attempt stays in the audit log
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, next=next_url), status
 

@@ -99,13 +99,12 @@ def save_board(actor: User, data: dict[str, Any], board: Board | None = None) ->
     try:
         db.session.flush()
     except IntegrityError:  # another coordinator saved the same name or specialty meanwhile
-        db.session.rollback()
         raise InputError({"name": [_("Another board changed meanwhile; try again.")]}) from None
     audit.record(
         actor, "board.create" if creating else "board.update", "board", board.id,
         name=board.name, changed=changed,
     )  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return board
 
 
@@ -173,21 +172,17 @@ def add_member(actor: User, board: Board, data: dict[str, Any]) -> BoardMember:
     if any(m.user_id == user.id for m in board.members):
         raise InputError({"user_id": [_("This person is already a member.")]})
     member = BoardMember(
-        board_id=board.id,
-        user_id=user.id,
-        role=values["role"],
-        discipline=values["discipline"] or user.discipline,
+        user=user, role=values["role"], discipline=values["discipline"] or user.discipline
     )
-    db.session.add(member)
+    board.members.append(member)  # the loaded board knows its new member at once
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise InputError({"user_id": [_("This person is already a member.")]}) from None
     audit.record(actor, "board.member_add", "board", board.id, user_id=user.id,
                  role=member.role.value)  # fmt: skip
     membership_changed.send(None, board_id=board.id)
-    db.session.commit()
+    db.session.flush()
     return member
 
 
@@ -199,16 +194,16 @@ def change_member_role(actor: User, member: BoardMember, data: dict[str, Any]) -
                      before=member.role.value, after=values["role"].value)  # fmt: skip
         member.role = values["role"]
         membership_changed.send(None, board_id=member.board_id)
-        db.session.commit()
+        db.session.flush()
     return member
 
 
 def remove_member(actor: User, member: BoardMember) -> None:
     require_staff(actor)
     audit.record(actor, "board.member_remove", "board", member.board_id, user_id=member.user_id)
-    db.session.delete(member)
+    member.board.members.remove(member)  # deleted as an orphan, gone from the loaded board
     membership_changed.send(None, board_id=member.board_id)
-    db.session.commit()
+    db.session.flush()
 
 
 def is_member(user: User, board_id: int) -> bool:

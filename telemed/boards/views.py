@@ -18,8 +18,8 @@ from telemed.boards import service
 from telemed.boards.models import Board, SessionKind
 from telemed.core.clock import now_utc
 from telemed.core.errors import InputError
+from telemed.core.flashing import refused
 from telemed.core.vocabulary import SPECIALTY_LABELS
-from telemed.extensions import db
 from telemed.sessions import access as session_access
 from telemed.sessions import labels as session_labels
 from telemed.sessions import service as session_service
@@ -91,8 +91,7 @@ def save_board(board: Board | None):  # type: ignore[no-untyped-def]
         try:
             saved = service.save_board(current_user, data, board)
         except InputError as err:
-            db.session.rollback()
-            errors = err.errors
+            errors = refused(err)
         else:
             flash(_("Board %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("boards.detail", board_id=saved.id))
@@ -166,8 +165,7 @@ def members(board_id: int):  # type: ignore[no-untyped-def]
         try:
             member = service.add_member(current_user, board, form_data())
         except InputError as err:
-            db.session.rollback()
-            return render_members(board, errors=err.errors)
+            return render_members(board, errors=refused(err))
         flash(_("%(name)s joined the board.", name=member.user.name), "success")
         return redirect(url_for("boards.members", board_id=board.id))
     return render_members(board)
@@ -203,8 +201,7 @@ def member_role(board_id: int, member_id: int):  # type: ignore[no-untyped-def]
     try:
         service.change_member_role(current_user, member, form_data())
     except InputError as err:
-        db.session.rollback()
-        return render_members(board, role_errors={member.id: err.errors.get("role", [])})
+        return render_members(board, role_errors={member.id: refused(err).get("role", [])})
     flash(_("Role of %(name)s changed.", name=member.user.name), "success")
     return redirect(url_for("boards.members", board_id=board.id))
 

@@ -128,7 +128,7 @@ def create_case(
         attach(actor, case, upload, kind)
     if submit:
         apply_action(actor, case, ACTIONS["submit"], None)
-    db.session.commit()
+    db.session.flush()
     return case
 
 
@@ -151,7 +151,7 @@ def update_case(actor: User, case: Case, data: dict[str, Any]) -> Case:
     if changed:
         add_event(case, actor, "updated", None, None)
         audit.record(actor, "case.update", "case", case.id, code=case.code, fields=changed)
-    db.session.commit()
+    db.session.flush()
     return case
 
 
@@ -176,7 +176,7 @@ def transition(actor: User, case: Case, action_name: str, message: str | None = 
     if action is None:
         raise InvalidTransition(_("Unknown action."))
     apply_action(actor, case, action, message)
-    db.session.commit()
+    db.session.flush()
     return case
 
 
@@ -299,7 +299,7 @@ def add_attachments(
         raise InputError({"file": [_("Choose a file.")]})
     uploads = [prepare_upload(name, content) for name, content in files]
     attachments = [attach(actor, case, upload, kind) for upload in uploads]
-    db.session.commit()
+    db.session.flush()
     return attachments
 
 
@@ -332,7 +332,7 @@ def set_material(actor: User, attachment: Attachment, data: dict[str, Any]) -> A
             before=before.value if before else None,
             after=attachment.material.value if attachment.material else None,
         )  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return attachment
 
 
@@ -379,14 +379,14 @@ def clean_filename(filename: str, extension: str) -> str:
 def record_view(actor: User, case: Case) -> None:
     """Reads of patient data are audited."""
     audit.record(actor, "case.view", "case", case.id, code=case.code)
-    db.session.commit()
+    db.session.flush()
 
 
 def record_download(actor: User, attachment: Attachment) -> None:
     audit.record(
         actor, "attachment.download", "attachment", attachment.id, case=attachment.case.code
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def parse_list_query(args: Any) -> dict[str, Any]:

@@ -23,8 +23,7 @@ from telemed.cases.models import Case, CaseStatus
 from telemed.cases.schemas import CaseInputSchema
 from telemed.centres.service import list_centres
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
-from telemed.core.flashing import flash_error
-from telemed.extensions import db
+from telemed.core.flashing import flash_error, refused
 from telemed.sessions.agenda import case_scheduling
 from telemed.timeline.service import case_timeline
 
@@ -66,8 +65,7 @@ def new():  # type: ignore[no-untyped-def]
                 current_user, data, submit=submit, files=uploaded_files(), material=material
             )
         except InputError as err:
-            db.session.rollback()
-            errors = err.errors
+            errors = refused(err)
         else:
             if submit:
                 flash(_("Case %(code)s was sent to the board.", code=case.code), "success")
@@ -118,8 +116,7 @@ def edit(case_id: int):  # type: ignore[no-untyped-def]
         try:
             service.update_case(current_user, case, form_data())
         except InputError as err:
-            db.session.rollback()
-            errors = err.errors
+            errors = refused(err)
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("cases.detail", case_id=case.id))

@@ -50,5 +50,5 @@ def save_centre(actor: User | None, data: dict[str, Any], centre: Centre | None 
         actor, "centre.create" if creating else "centre.update", "centre", centre.id,
         code=centre.code, changed=changed,
     )  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return centre

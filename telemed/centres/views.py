@@ -13,7 +13,7 @@ from telemed.centres import service
 from telemed.centres.models import CAPABILITY_FLAGS, Centre
 from telemed.centres.schemas import MEXICAN_STATES
 from telemed.core.errors import InputError
-from telemed.extensions import db
+from telemed.core.flashing import refused
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
 
@@ -49,8 +49,7 @@ def save(centre: Centre | None):  # type: ignore[no-untyped-def]
         try:
             saved = service.save_centre(current_user, form_data(), centre)
         except InputError as err:
-            db.session.rollback()
-            errors = err.errors
+            errors = refused(err)
         else:
             flash(_("Centre %(code)s saved.", code=saved.code), "success")
             return redirect(url_for("centres.index"))

@@ -16,7 +16,6 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from telemed.audit import service as audit
 from telemed.auth.models import User
@@ -24,6 +23,7 @@ from telemed.boards.models import SessionKind
 from telemed.certificates.models import Certificate
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InvalidTransition, NotFound
+from telemed.core.sql import insert
 from telemed.extensions import db
 from telemed.minutes.service import session_ended
 from telemed.room.models import Attendance
@@ -118,8 +118,6 @@ def issue(actor: User, attendance: Attendance) -> Certificate:
     """The attendance's certificate, issued now if it has none (audited either way)."""
     certificate = existing(attendance)
     if certificate is None:
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         for _attempt in range(ISSUE_ATTEMPTS):
             # DO NOTHING on any unique clash: another first download of the same attendance
             # (we then read its row) or, very unlikely, a code already taken (we retry).
@@ -147,7 +145,7 @@ def issue(actor: User, attendance: Attendance) -> Certificate:
             raise RuntimeError("could not issue a unique certificate code")
     audit.record(actor, "certificate.downloaded", "certificate", certificate.id,
                  session=attendance.session_id, attendance=attendance.id)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return certificate
 
 
@@ -184,7 +182,7 @@ def verify(text: str | None) -> Verification | None:
         return None
     session = certificate.session
     audit.record(None, "certificate.verified", "certificate", certificate.id)
-    db.session.commit()
+    db.session.flush()
     return Verification(
         code=certificate.code,
         holder_name=certificate.holder_name,

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from flask import flash
 
+from telemed.core import transaction
 from telemed.core.errors import DomainError, InputError
-from telemed.extensions import db
 
 
 def flash_error(err: DomainError) -> None:
-    """Roll back and flash every message of a refused action (an ``InputError`` may hold
-    several)."""
-    db.session.rollback()
+    """Undo the refused action and flash every message of it (an ``InputError`` may hold
+    several) for the page the browser is sent to."""
+    transaction.rollback()
     if isinstance(err, InputError):
         for messages in err.errors.values():
             for message in messages:
                 flash(message, "danger")
     else:
         flash(err.message, "danger")
+
+
+def refused(err: InputError) -> dict[str, list[str]]:
+    """Undo the refused action; its field errors, for the form shown again (answered 422)."""
+    transaction.rollback()
+    return err.errors

@@ -75,7 +75,7 @@ def regenerate(user: User) -> str:
     feed.token_hash = hash_token(token)
     feed.created_at = now_utc()
     audit.record(user, "feed.create" if creating else "feed.regenerate", "user", user.id)
-    db.session.commit()
+    db.session.flush()
     return token
 
 

@@ -50,7 +50,7 @@ def respond(attendee: SessionAttendee, partstat: PartStat, actor: User, via: str
     attendee.responded_at = now_utc()
     audit.record(actor, "session.rsvp", "session", session.id, user_id=attendee.user_id,
                  before=before.value, after=partstat.value, via=via)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
 
 
 def answer_by_link(token: str) -> tuple[SessionAttendee, PartStat]:

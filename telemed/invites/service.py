@@ -28,6 +28,7 @@ from telemed.auth.models import Discipline, Role, User
 from telemed.boards.models import Board, MemberRole, SessionKind
 from telemed.cases.models import Case
 from telemed.centres.models import Centre
+from telemed.core import transaction
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.extensions import db
@@ -232,7 +233,7 @@ def sync_after_change(session: BoardSession, **_: object) -> None:
 
 def sync_due_invites(limit: int = SYNC_BATCH) -> int:
     """Sync every future session whose time, status or roster changed since its last sync;
-    one commit per session. Returns how many sessions were synced."""
+    each session's invites kept (committed) on their own. Returns how many sessions were synced."""
     now = now_utc()
     due = db.session.scalars(
         select(BoardSession.id)
@@ -254,9 +255,9 @@ def sync_due_invites(limit: int = SYNC_BATCH) -> int:
             continue
         try:
             sync_session_invites(session)
-            db.session.commit()
+            transaction.commit_chunk()
         except Exception:  # one broken session must not hold up the others
-            db.session.rollback()
+            transaction.rollback()
             log.exception("invite sync failed for session %s", session_id)
             continue
         synced += 1
@@ -282,7 +283,7 @@ def set_audience(actor: User, session: BoardSession, scope: str | None) -> Board
                      before=session.audience_scope, after=scope)  # fmt: skip
         session.audience_scope = scope
         session.roster_version += 1
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -490,7 +491,7 @@ def check_quorum() -> int:
                   number=session.number),
                 "\n".join(lines),
             )  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return len(lacking)
 
 
@@ -532,7 +533,7 @@ def send_reminders() -> int:
             if keys[row.user_id] not in sent:
                 queue_reminder(session, row.user, ahead, keys[row.user_id])
                 queued += 1
-        db.session.commit()
+        db.session.flush()
     return queued
 
 

@@ -10,9 +10,10 @@ from flask_login import current_user, login_required
 
 from telemed.auth.decorators import roles_required
 from telemed.auth.models import Discipline, Role
+from telemed.core import transaction
 from telemed.core.errors import DomainError, InputError, NotFound
 from telemed.core.flashing import flash_error
-from telemed.extensions import csrf, db
+from telemed.extensions import csrf
 from telemed.invites import rsvp, rsvp_links
 from telemed.invites import service as invites
 from telemed.outbox.service import in_language_of
@@ -50,7 +51,6 @@ def discipline_label(value: str) -> Any:
 
 
 def invalid_link():  # type: ignore[no-untyped-def]
-    db.session.rollback()
     return render_template("invites/rsvp_invalid.html"), 400
 
 
@@ -114,7 +114,7 @@ def session_rsvp(session_id: int):  # type: ignore[no-untyped-def]
     try:
         attendee = rsvp.answer_on_page(current_user, session, request.form.get("partstat"))
     except DomainError as err:
-        db.session.rollback()
+        transaction.rollback()
         messages = err.errors.get("partstat", []) if isinstance(err, InputError) else []
         flash(" ".join(messages) or err.message, "danger")
     else:

@@ -2,6 +2,7 @@
 
 A holder must renew before ``expires_at``; a standby takes over once it has expired, so a
 dead scheduler is replaced within one lease period. Works the same on SQLite and PostgreSQL.
+Each call runs in the caller's transaction; the scheduler commits it at once.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from telemed.core.clock import now_utc
+from telemed.core.sql import insert
 from telemed.extensions import db
 from telemed.jobs.models import SchedulerLease
 
@@ -30,18 +31,15 @@ def try_acquire(holder: str, ttl: timedelta, name: str = LEASE_NAME) -> bool:
         .values(holder=holder, expires_at=now + ttl)
     )
     if result.rowcount == 1:
-        db.session.commit()
         return True
-    db.session.rollback()
-    if db.session.get(SchedulerLease, name) is not None:
-        return False
-    try:
-        db.session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
-        db.session.commit()
-    except IntegrityError:  # another process created it first
-        db.session.rollback()
-        return False
-    return True
+    # No row yet, or another holder's lease still runs: only the first creator wins.
+    created = db.session.execute(
+        insert(SchedulerLease)
+        .values(name=name, holder=holder, expires_at=now + ttl)
+        .on_conflict_do_nothing(index_elements=["name"])
+        .returning(SchedulerLease.name)
+    )
+    return created.first() is not None
 
 
 def holds(holder: str, name: str = LEASE_NAME) -> bool:
@@ -64,4 +62,3 @@ def release(holder: str, name: str = LEASE_NAME) -> None:
         .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
         .values(expires_at=now_utc())
     )
-    db.session.commit()

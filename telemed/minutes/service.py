@@ -11,13 +11,13 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from telemed.audit import service as audit
 from telemed.auth.models import User
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InvalidTransition
 from telemed.core.schemas import load_or_raise
+from telemed.core.sql import insert
 from telemed.extensions import db
 from telemed.minutes import notices as minutes_notices
 from telemed.minutes.content import TOPIC_KINDS, build_minutes, for_viewer
@@ -104,7 +104,7 @@ def read_minutes(actor: User, session: BoardSession, *, via: str) -> MinutesReco
     record = record_for(actor, session)
     audit.record(actor, "minutes.viewed", "session", session.id, status=record.status.value,
                  via=via)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return record
 
 
@@ -120,8 +120,6 @@ def require_coordinator(actor: User, session: BoardSession) -> None:
 def ensure_row(session: BoardSession) -> int:
     """The session's ``Minutes`` row id, created as a draft if missing (race-safe: the
     session id is unique, a concurrent insert is skipped)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
         insert(Minutes)
         .values(session_id=session.id, status=MinutesStatus.DRAFT.value, created_at=now_utc())
@@ -157,8 +155,7 @@ def finalise_minutes(actor: User, session: BoardSession) -> Minutes:
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
-        db.session.rollback()
+    if claimed.rowcount != 1:  # another finalisation won: this one changes nothing
         raise InvalidTransition(str(ALREADY_FINAL))
     session.minutes_final_at = now
     recipients = minutes_notices.recipients(session)
@@ -167,7 +164,7 @@ def finalise_minutes(actor: User, session: BoardSession) -> Minutes:
     audit.record(actor, "minutes.finalised", "session", session.id, minutes=minutes_id,
                  number=session.number, cases=len(content["cases"]),
                  recipients=len(recipients))  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     minutes = db.session.get(Minutes, minutes_id)
     assert minutes is not None
     db.session.refresh(minutes)
@@ -186,7 +183,7 @@ def add_addendum(actor: User, minutes: Minutes, text: Any) -> MinutesAddendum:
     db.session.flush()
     audit.record(actor, "minutes.addendum_added", "session", session.id, minutes=minutes.id,
                  addendum=addendum.id)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return addendum
 
 
@@ -222,5 +219,5 @@ def set_topic(actor: User, session: BoardSession, data: dict[str, Any]) -> Board
         ]
     audit.record(actor, "session.topic_set", "session", session.id, before=before,
                  after={"topic": session.topic, "speaker": session.speaker})  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return session

@@ -13,8 +13,7 @@ from flask_login import current_user, login_required
 from telemed.auth.service import is_safe_next
 from telemed.certificates import service as certificates
 from telemed.core.errors import InputError, InvalidTransition
-from telemed.core.flashing import flash_error
-from telemed.extensions import db
+from telemed.core.flashing import flash_error, refused
 from telemed.minutes import content as minutes_content
 from telemed.minutes import service as minutes
 from telemed.minutes.display import display
@@ -157,9 +156,9 @@ def addendum(session_id: int):  # type: ignore[no-untyped-def]
     try:
         minutes.add_session_addendum(current_user, session, request.form.get("text", ""))
     except InputError as err:
-        db.session.rollback()
+        errors = refused(err)
         record = minutes.read_minutes(current_user, session, via="page")
-        return render_page(session, record, errors=err.errors)
+        return render_page(session, record, errors=errors)
     except InvalidTransition as err:
         flash_error(err)
         return redirect(url_for("minutes.page", session_id=session.id))

@@ -14,13 +14,15 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from telemed.auth.models import User
+from telemed.core import transaction
 from telemed.core.clock import now_utc
+from telemed.core.sql import insert
 from telemed.extensions import db
 from telemed.outbox.mail import Email, Transport
 from telemed.outbox.models import OutboxMessage, OutboxStatus
+from telemed.outbox.transports import transport_from_config
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +61,6 @@ def enqueue(
         ics_method = (ics_method or "REQUEST").upper()
         if ics_method not in ICS_METHODS:
             raise ValueError(f"ics_method must be one of {', '.join(ICS_METHODS)}")
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(OutboxMessage).values(
         dedupe_key=dedupe_key,
         kind=kind,
@@ -141,7 +141,7 @@ def claim(message_id: int, now) -> bool:  # type: ignore[no-untyped-def]
         )
         .values(status=OutboxStatus.SENDING, claimed_until=now + CLAIM_FOR)
     )
-    db.session.commit()
+    transaction.commit_chunk()  # the claim must be seen by other runs before the send
     return result.rowcount == 1
 
 
@@ -168,18 +168,16 @@ def send_claimed(message_id: int, transport: Transport) -> int:
         else:
             message.status = OutboxStatus.PENDING
             message.next_attempt_at = now_utc() + timedelta(minutes=2**message.attempts)
-        db.session.commit()
+        transaction.commit_chunk()
         log.warning("outbox message %s failed (attempt %s)", message.id, message.attempts)
         return 0
     message.status = OutboxStatus.SENT
     message.attempts += 1
     message.sent_at = now_utc()
-    db.session.commit()
+    transaction.commit_chunk()  # sent: kept whatever happens to the rest of the run
     return 1
 
 
 def current_transport() -> Transport:
     """The transport named by ``MAIL_TRANSPORT``: ``file`` (``.eml`` files) or ``smtp``."""
-    from telemed.outbox.transports import transport_from_config
-
     return transport_from_config(current_app.config)

@@ -153,7 +153,7 @@ def flag_missing_material() -> int:
                 session=item.session.number, missing=[kind.value for kind in lacking],
             )  # fmt: skip
             flagged += 1
-        db.session.commit()
+        db.session.flush()
     return flagged
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from telemed.audit import service as audit
 from telemed.auth.models import User
@@ -27,6 +26,7 @@ from telemed.cases.service import add_event
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InvalidTransition, NotFound
 from telemed.core.schemas import load_or_raise
+from telemed.core.sql import insert
 from telemed.core.vocabulary import MaterialKind
 from telemed.extensions import db
 from telemed.preparation import material, notices
@@ -119,7 +119,7 @@ def add_note(
     if question:
         add_event(case, actor, "question", None, None, item.agenda_code)
         notices.question_asked(note, item, case.submitted_by)
-    db.session.commit()
+    db.session.flush()
     return note
 
 
@@ -136,7 +136,7 @@ def list_questions(actor: User, case: Case) -> list[PreparationNote]:
     """The questions on a case the actor sees (the read is audited)."""
     questions = notes_of(case.id, NoteKind.QUESTION)
     audit.record(actor, "preparation.questions_view", "case", case.id, code=case.code)
-    db.session.commit()
+    db.session.flush()
     return questions
 
 
@@ -188,7 +188,7 @@ def answer_question(actor: User, note: PreparationNote, data: dict[str, Any]) ->
         code = agenda_code_of(note, session)
         add_event(case, actor, "answer", None, None, code)
         notices.question_answered(note, case, session)
-    db.session.commit()
+    db.session.flush()
     return note
 
 
@@ -201,8 +201,6 @@ def agenda_code_of(note: PreparationNote, session: BoardSession | None) -> str |
 
 def insert_ignoring_duplicates(values: dict[str, Any]) -> bool:
     """One review mark per member, session and case, even when two clicks race."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(CaseReviewMark).values(**values)
     result = db.session.execute(
         statement.on_conflict_do_nothing(
@@ -226,14 +224,14 @@ def mark_reviewed(actor: User, session: BoardSession, case_id: int) -> bool:
         add_event(item.case, actor, "reviewed", None, None, item.agenda_code)
         audit.record(actor, "preparation.reviewed", "case", case_id, code=item.case.code,
                      session=session.number)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return recorded
 
 
 def record_view(actor: User, session: BoardSession) -> None:
     """The preparation page lists the agenda's cases: its reads are audited."""
     audit.record(actor, "preparation.view", "session", session.id, number=session.number)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- reading ---------------------------------------------------------------------------

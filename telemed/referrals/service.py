@@ -201,7 +201,7 @@ def create_referral(actor: User, recommendation: Recommendation, data: dict[str,
     )  # fmt: skip
     if values["send"]:
         apply_step(actor, referral, STEPS[ReferralStatus.SENT], {"note": None})
-    db.session.commit()
+    db.session.flush()
     return referral
 
 
@@ -248,7 +248,7 @@ def change_status(actor: User, referral: Referral, data: dict[str, Any]) -> Refe
     values = load_or_raise(ReferralStepInputSchema(), data)
     step = STEPS[ReferralStatus(values["status"])]
     apply_step(actor, referral, step, values)
-    db.session.commit()
+    db.session.flush()
     return referral
 
 
@@ -318,7 +318,7 @@ def add_note(actor: User, referral: Referral, data: dict[str, Any]) -> ReferralS
     audit.record(actor, "referral.note", "referral", referral.id, case=referral.case.code)
     sides = sides_of(actor, referral)
     notify(actor, referral, Side.RECEIVING if Side.RECEIVING in sides else Side.SENDING, note=True)
-    db.session.commit()
+    db.session.flush()
     return step
 
 
@@ -420,7 +420,7 @@ def notify(actor: User, referral: Referral, side: Side, *, note: bool = False) -
 def record_view(actor: User, referral: Referral) -> None:
     """The referral shows a case summary: reads are audited."""
     audit.record(actor, "referral.view", "referral", referral.id, case=referral.case.code)
-    db.session.commit()
+    db.session.flush()
 
 
 def parse_list_query(args: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from telemed.cases.models import Case
 from telemed.centres.labels import CAPABILITY_LABELS
 from telemed.centres.models import CAPABILITY_FLAGS, Centre
 from telemed.core.errors import DomainError, InputError
-from telemed.core.flashing import flash_error
+from telemed.core.flashing import flash_error, refused
 from telemed.extensions import db
 from telemed.referrals import service
 from telemed.referrals.access import can_refer, get_visible_referral, summary_only
@@ -206,8 +206,7 @@ def create(recommendation_id: int):  # type: ignore[no-untyped-def]
     try:
         referral = service.create_referral(current_user, recommendation, data)
     except InputError as err:
-        db.session.rollback()
-        form = refer_form(recommendation, request.form, err.errors)
+        form = refer_form(recommendation, request.form, refused(err))
         return render_template("referrals/refer.html", form=form, next=back("")), 422
     except DomainError as err:
         flash_error(err)

@@ -477,7 +477,7 @@ def refresh() -> int:
     before = db.session.scalar(select(func.count()).select_from(StatsRollupMonth)) or 0
     ensure_built(months)
     ensure_totals(months)
-    db.session.commit()
+    db.session.flush()
     after = db.session.scalar(select(func.count()).select_from(StatsRollupMonth)) or 0
     return after - before
 

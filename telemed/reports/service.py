@@ -105,7 +105,7 @@ def run_view(view: str, scope: Scope) -> ViewResult:
         raise InputError({"view": [str(_l("Choose a view from the list."))]})
     with rollups.one_computation():
         result = VIEWS[view][0](scope, Names.load())
-    db.session.commit()
+    db.session.flush()
     return result
 
 

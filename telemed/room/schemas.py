@@ -16,8 +16,9 @@ from telemed.auth.models import Discipline
 from telemed.cases.models import CaseStatus
 from telemed.core.schemas import InputSchema
 from telemed.room.models import Adherence, AttendanceRole, RecommendationCategory
-from telemed.sessions.api_schemas import LocalDateTime, local_iso
+from telemed.sessions.api_schemas import local_iso
 from telemed.sessions.models import DeferralReason, ItemOutcome, SessionStatus
+from telemed.sessions.schemas import LocalDateTime
 
 REQUIRED = _l("This field is required.")
 DISSENT_NEEDED = _l("Record the dissent: it was not by consensus.")

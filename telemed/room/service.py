@@ -254,11 +254,8 @@ def mark_attendance(actor: User, session: BoardSession, user_id: Any, present: A
     session_access.require_runner(actor, session)
     require_room_open(session)
     values = load_or_raise(MarkInputSchema(), {"user_id": user_id, "present": present})
-    try:
-        return write_mark(actor, session, values["user_id"], values["present"])
-    except IntegrityError:  # another runner marked the same person at the same moment
-        db.session.rollback()
-        return write_mark(actor, session, values["user_id"], values["present"])
+    session_service.lock_session(session.id)  # two runners marking the same person take turns
+    return write_mark(actor, session, values["user_id"], values["present"])
 
 
 def write_mark(actor: User, session: BoardSession, user_id: int, present: bool) -> Attendance:
@@ -282,7 +279,7 @@ def write_mark(actor: User, session: BoardSession, user_id: int, present: bool) 
     db.session.flush()
     audit.record(actor, "attendance.mark", "session", session.id, user_id=user_id,
                  present=present)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -310,7 +307,7 @@ def add_guest(actor: User, session: BoardSession, name: Any, unit: Any) -> Atten
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "attendance.guest", "session", session.id, attendance=row.id)
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -333,7 +330,7 @@ def remove_attendance(actor: User, attendance: Attendance) -> None:
         raise InvalidTransition(_("A certificate was issued for this attendance.")) from None
     audit.record(actor, "attendance.remove", "session", session.id, attendance=attendance.id,
                  user_id=attendance.user_id)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
 
 
 # --- start, end, general matters ------------------------------------------------------
@@ -381,7 +378,7 @@ def start_session(
     check_times(session, started, session.ended_at, ("at_local", "at_local"))
     session.started_at = started
     audit.record(actor, "session.start", "session", session.id, at=started.isoformat())
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -398,7 +395,7 @@ def end_session(
     check_times(session, session.started_at, ended, ("at_local", "at_local"))
     session.ended_at = ended
     audit.record(actor, "session.end", "session", session.id, at=ended.isoformat())
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -414,7 +411,7 @@ def correct_times(actor: User, session: BoardSession, data: dict[str, Any]) -> B
     session.started_at, session.ended_at = started, ended
     audit.record(actor, "session.times", "session", session.id, started_at=started.isoformat(),
                  ended_at=ended.isoformat() if ended else None)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -424,7 +421,7 @@ def set_general_matters(actor: User, session: BoardSession, data: dict[str, Any]
     values = load_or_raise(GeneralMattersInputSchema(), data)
     session.general_matters = values["general_matters"]
     audit.record(actor, "session.general_matters", "session", session.id)
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -485,7 +482,7 @@ def record_outcome(actor: User, item: AgendaItem, data: dict[str, Any]) -> Recom
     values = load_or_raise(OutcomeInputSchema(), data)
     if values["outcome"] == "deferred":
         defer(actor, item, values["reason"], values["deferral_reason"])
-        db.session.commit()
+        db.session.flush()
         return None
     presenter_id = values["presenter_id"]
     if presenter_id is None:
@@ -496,7 +493,7 @@ def record_outcome(actor: User, item: AgendaItem, data: dict[str, Any]) -> Recom
         actor, item, CaseStatus.RECOMMENDATION_ISSUED, presenter_id=presenter_id
     )
     recommendation = new_recommendation(actor, item, values)
-    db.session.commit()
+    db.session.flush()
     return recommendation
 
 
@@ -509,7 +506,7 @@ def add_recommendation(actor: User, item: AgendaItem, data: dict[str, Any]) -> R
     require_room_open(session)
     values = load_or_raise(RecommendationInputSchema(), data)
     recommendation = new_recommendation(actor, item, values)
-    db.session.commit()
+    db.session.flush()
     return recommendation
 
 
@@ -571,7 +568,7 @@ def record_adherence(
     audit.record(actor, "recommendation.adherence", "recommendation", recommendation.id,
                  case=case.code, before=before.value if before else None,
                  after=values["adherence"].value)  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     return recommendation
 
 
@@ -614,4 +611,4 @@ def get_item_in(session: BoardSession, item_id: int) -> AgendaItem:
 def record_view(actor: User, what: str, object_type: str, object_id: int, **details: Any) -> None:
     """Reads of the room and of a case's review are audited like the case page."""
     audit.record(actor, what, object_type, object_id, **details)
-    db.session.commit()
+    db.session.flush()

@@ -21,8 +21,7 @@ from telemed.boards.models import SessionKind
 from telemed.cases.access import is_case_centre_doctor
 from telemed.cases.models import Case
 from telemed.core.errors import InputError, InvalidTransition, NotFound
-from telemed.core.flashing import flash_error
-from telemed.extensions import db
+from telemed.core.flashing import flash_error, refused
 from telemed.room import access, service
 from telemed.room.labels import (
     ADHERENCE_LABELS,
@@ -292,8 +291,7 @@ def outcome(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
     try:
         recommendation = service.record_outcome(current_user, item, form_data())
     except InputError as err:
-        db.session.rollback()
-        return render_panel(session, item, err.errors, form="outcome")
+        return render_panel(session, item, refused(err), form="outcome")
     except InvalidTransition as err:
         flash_error(err)
         return redirect(url_for("room.panel", session_id=session.id, item_id=item.id))
@@ -313,8 +311,7 @@ def add_recommendation(session_id: int, item_id: int):  # type: ignore[no-untype
     try:
         service.add_recommendation(current_user, item, form_data())
     except InputError as err:
-        db.session.rollback()
-        return render_panel(session, item, err.errors, form="recommendation")
+        return render_panel(session, item, refused(err), form="recommendation")
     except InvalidTransition as err:
         flash_error(err)
     else:

@@ -17,6 +17,7 @@ from telemed.audit import service as audit
 from telemed.auth.models import User
 from telemed.boards.models import Board, BoardSpecialty, SessionKind
 from telemed.cases.models import Case, CaseStatus
+from telemed.cases.service import add_event
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.extensions import db
@@ -125,7 +126,6 @@ def place_by_hand(actor: User, case: Case, session: BoardSession) -> AgendaItem:
     try:
         take_places(session.id, 1, now_utc())
     except LostRace:
-        db.session.rollback()
         raise InvalidTransition(_("This session is full.")) from None
     position = (
         db.session.scalar(
@@ -141,16 +141,13 @@ def place_by_hand(actor: User, case: Case, session: BoardSession) -> AgendaItem:
     db.session.add(item)
     case.status = CaseStatus.SCHEDULED
     case.scheduling_hold = False
-    from telemed.cases.service import add_event
-
     add_event(case, actor, "scheduled", CaseStatus.ACCEPTED, CaseStatus.SCHEDULED,
               f"CE {session.number}.{case.id}")  # fmt: skip
     resolve_flags(case.id)
     audit.record(actor, "agenda.place", "case", case.id, code=case.code, session=session.number)
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        db.session.flush()
+    except IntegrityError:  # one pending entry per case: another placement won
         raise InvalidTransition(_("The case was placed by someone else meanwhile.")) from None
     return item
 
@@ -164,14 +161,14 @@ def remove_by_hand(actor: User, item: AgendaItem) -> None:
     release_item(item, ItemOutcome.REMOVED, carry=False)
     item.case.scheduling_hold = True
     audit.record(actor, "agenda.remove", "case", item.case_id, code=item.case.code)
-    db.session.commit()
+    db.session.flush()
 
 
 def release_hold(actor: User, case: Case) -> None:
     require_staff(actor)
     case.scheduling_hold = False
     audit.record(actor, "agenda.release", "case", case.id, code=case.code)
-    db.session.commit()
+    db.session.flush()
 
 
 def reorder(actor: User, session: BoardSession, item_ids: list[int]) -> None:
@@ -185,7 +182,8 @@ def reorder(actor: User, session: BoardSession, item_ids: list[int]) -> None:
         pending[item_id].position = position
         pending[item_id].pinned = True
     audit.record(actor, "agenda.reorder", "session", session.id, number=session.number)
-    db.session.commit()
+    db.session.flush()
+    db.session.expire(session, ["items"])  # loaded in the old order
 
 
 def move_item(actor: User, item: AgendaItem, offset: int) -> None:

@@ -8,13 +8,10 @@ Times are aware UTC (``starts_at``) plus the wall time on the board's own clock
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from telemed.boards.models import SessionKind
 from telemed.cases.models import Urgency
@@ -101,43 +98,6 @@ class AssignmentReportOutSchema(Schema):
         values=fields.Integer(),
         metadata={"description": "Cases placed in this run, per board name."},
     )
-
-
-LOCAL_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
-
-
-LOCAL_MESSAGE = _l("Enter the board's local date and time as YYYY-MM-DDTHH:MM, without offset.")
-
-
-class LocalDateTime(fields.NaiveDateTime):
-    """A wall-clock time on the board's own clock, e.g. ``2026-03-05T18:00``."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # Not OpenAPI's "date-time", which carries an offset: a wall time on the board's clock.
-        self.metadata.update(
-            {"format": "local-date-time", "pattern": LOCAL_PATTERN.pattern,
-             "example": "2026-03-05T18:00"}
-        )  # fmt: skip
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
-        if not isinstance(value, str) or not LOCAL_PATTERN.match(value):
-            raise ValidationError(str(LOCAL_MESSAGE))
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class SessionMoveInputSchema(InputSchema):
-    starts_at_local = LocalDateTime(
-        required=True, metadata={"description": "New start on the board's clock."}
-    )
-
-
-class SessionCreateInputSchema(SessionMoveInputSchema):
-    """An extraordinary session; training and keynote boards say what it is about."""
-
-    topic = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300))
-    speaker = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
-    audience = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
 
 
 class AgendaPlaceInputSchema(InputSchema):

@@ -1,4 +1,4 @@
-"""Placing accepted cases on agendas, automatically and by hand.
+"""Placing accepted cases on agendas automatically: the assignment job (by hand: ``agenda``).
 
 Two guards make this safe with several workers and a standby scheduler:
 - a partial unique index allows one pending agenda entry per case, and
@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from telemed.boards.models import Board, BoardSpecialty, SessionKind
 from telemed.cases.models import Case, CaseEvent, CaseStatus, Urgency, format_case_code
 from telemed.cases.signals import cases_changed_in_bulk
+from telemed.core import transaction
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime
 from telemed.extensions import db
@@ -118,12 +119,15 @@ def open_sessions(board: Board, now: datetime) -> list[BoardSession]:
 
 
 def assign_board(board: Board, report: AssignmentReport) -> int:
+    """One board's batch, kept (committed) before the next board's: a run killed half-way
+    keeps whole boards, and a batch that lost a race is undone and tried again."""
     for _attempt in range(RETRIES):
         try:
             placed, flagged, unplaced = place_batch(board)
         except (LostRace, IntegrityError):
-            db.session.rollback()
+            transaction.rollback()
             continue
+        transaction.commit_chunk()
         report.placed += placed
         report.flagged += flagged
         report.unplaced += unplaced
@@ -176,7 +180,7 @@ def place_batch(board: Board) -> tuple[int, int, int]:
     mark_scheduled(placed_ids, now)
     settle_no_session_flags(board, placed_ids, now)
     flagged = flag_at_risk(board, plan, by_id, unplaced, now)
-    db.session.commit()
+    db.session.flush()
     return len(placed_ids), flagged, len(unplaced)
 
 

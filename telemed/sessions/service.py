@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 
 from telemed.audit import service as audit
 from telemed.auth.models import User
@@ -31,7 +30,12 @@ from telemed.sessions.models import (
     SessionStatus,
 )
 from telemed.sessions.order_of_business import order_of_business
-from telemed.sessions.schemas import ExtraordinaryInputSchema, LocalStartSchema
+from telemed.sessions.schemas import (
+    ExtraordinaryInputSchema,
+    LocalStartSchema,
+    start_field,
+    start_shape,
+)
 from telemed.sessions.signals import session_changed
 
 # Outcomes may be recorded from shortly before the start (members gather early).
@@ -76,12 +80,36 @@ def new_session(board: Board, local_start: datetime, **extra: object) -> BoardSe
     return session
 
 
+def lock_board(board_id: int) -> None:
+    """Hold the board's row until the transaction ends (a row lock on PostgreSQL, the write
+    lock on SQLite), so two runs creating its sessions take turns."""
+    db.session.execute(
+        update(Board)
+        .where(Board.id == board_id)
+        .values(next_session_number=Board.next_session_number)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def lock_session(session_id: int) -> None:
+    """Hold the session's row until the transaction ends, so writers of its record (two
+    runners marking the same person) take turns; the second then sees the first's row."""
+    db.session.execute(
+        update(BoardSession)
+        .where(BoardSession.id == session_id)
+        .values(sequence=BoardSession.sequence)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def generate_sessions(horizon: timedelta | None = None) -> int:
-    """Create the sessions of every active board up to the horizon; safe to run twice."""
+    """Create the sessions of every active board up to the horizon; safe to run twice, even
+    at the same time: a second run waits for the board and then sees what the first made."""
     horizon = horizon or timedelta(weeks=current_app.config["SCHEDULE_HORIZON_WEEKS"])
     now = now_utc()
     created = 0
     for board in db.session.scalars(select(Board).where(Board.active.is_(True))).all():
+        lock_board(board.id)
         existing = set(
             db.session.scalars(
                 select(BoardSession.occurrence_key).where(
@@ -93,13 +121,9 @@ def generate_sessions(horizon: timedelta | None = None) -> int:
             key = local.isoformat(timespec="minutes")
             if key in existing:
                 continue
-            try:
-                new_session(board, local, occurrence_key=key)
-                db.session.commit()
-            except IntegrityError:  # another run created it first
-                db.session.rollback()
-                continue
+            new_session(board, local, occurrence_key=key)
             created += 1
+        db.session.flush()
     return created
 
 
@@ -135,7 +159,7 @@ def create_extraordinary(
     db.session.flush()
     session_changed.send(session)
     audit.record(actor, "session.create", "session", session.id, number=session.number)
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -161,14 +185,14 @@ def move_session(actor: User, session: BoardSession, local_start: datetime) -> B
         # moves with it (releasing the cases would only leave the moved session empty).
         session_changed.send(session)
         audit.record(actor, "session.move", "session", session.id, starts_at=starts_at.isoformat())
-        db.session.commit()
+        db.session.flush()
         return session
     session.status = SessionStatus.PLANNED
     session.order_of_business = None
     release_all(session, ItemOutcome.SESSION_CHANGED, notify=notices.session_changed)
     session_changed.send(session)
     audit.record(actor, "session.move", "session", session.id, starts_at=starts_at.isoformat())
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -196,7 +220,7 @@ def cancel_session(actor: User, session: BoardSession) -> BoardSession:
     release_all(session, ItemOutcome.SESSION_CHANGED, notify=notices.session_changed)
     session_changed.send(session)
     audit.record(actor, "session.cancel", "session", session.id, number=session.number)
-    db.session.commit()
+    db.session.flush()
     return session
 
 
@@ -249,7 +273,7 @@ def close_due_agendas() -> int:
         session.order_of_business = order_of_business(session)
         for user in attendees(session):
             notices.agenda_closed(session, user)
-        db.session.commit()
+        db.session.flush()
     return len(due)
 
 
@@ -287,7 +311,7 @@ def finish_ended_sessions() -> int:
     for session in ended:
         session.status = SessionStatus.HELD
         release_all(session, ItemOutcome.NOT_DISCUSSED, notify=notices.case_not_discussed)
-        db.session.commit()
+        db.session.flush()
     return len(ended)
 
 
@@ -326,7 +350,7 @@ def mark_discussed(actor: User, item: AgendaItem) -> AgendaItem:
     require_staff(actor)
     require_decidable(item)
     settle_discussed(actor, item, CaseStatus.DISCUSSED)
-    db.session.commit()
+    db.session.flush()
     return item
 
 
@@ -353,31 +377,33 @@ def past_sessions(board: Board, page: int) -> Any:
     return db.paginate(query, page=page, per_page=PAST_PER_PAGE, error_out=False)
 
 
-def with_start_field(err: InputError) -> InputError:
-    """The sessions service speaks of ``starts_at``; the forms ask for a date and a time."""
+def with_start_field(err: InputError, data: dict[str, Any]) -> InputError:
+    """The lifecycle speaks of ``starts_at``; errors name the field the caller sent."""
     errors = dict(err.errors)
     if "starts_at" in errors:
-        errors["start_date"] = errors.pop("starts_at")
+        errors[start_field(data)] = errors.pop("starts_at")
     return InputError(errors)
 
 
 def schedule_extraordinary(actor: User, board: Board, data: dict[str, Any]) -> BoardSession:
-    """An extra session at a local time of the board's zone, with its topic if any."""
+    """An extra session at a local time of the board's zone, with its topic, speaker and
+    audience if any (the form and the API both come here)."""
     require_staff(actor)
-    values = load_or_raise(ExtraordinaryInputSchema(), data)
+    values = load_or_raise(ExtraordinaryInputSchema(exclude=start_shape(data)), data)
     try:
         return create_extraordinary(
             actor, board, values["local_start"], topic=values["topic"],
             speaker=values["speaker"], audience=values["audience"],
         )  # fmt: skip
     except InputError as err:
-        raise with_start_field(err) from None
+        raise with_start_field(err, data) from None
 
 
 def reschedule(actor: User, session: BoardSession, data: dict[str, Any]) -> BoardSession:
+    """A new start typed on the board's clock (the form and the API both come here)."""
     require_staff(actor)
-    values = load_or_raise(LocalStartSchema(), data)
+    values = load_or_raise(LocalStartSchema(exclude=start_shape(data)), data)
     try:
         return move_session(actor, session, values["local_start"])
     except InputError as err:
-        raise with_start_field(err) from None
+        raise with_start_field(err, data) from None

@@ -19,7 +19,7 @@ from telemed.cases.access import visible_cases
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.core.errors import DomainError, InputError, NotFound
-from telemed.core.flashing import flash_error
+from telemed.core.flashing import flash_error, refused
 from telemed.extensions import db
 from telemed.invites import rsvp
 from telemed.invites import service as invites
@@ -42,8 +42,7 @@ def new_session(board_id: int):  # type: ignore[no-untyped-def]
         try:
             session = session_service.schedule_extraordinary(current_user, board, form_data())
         except InputError as err:
-            db.session.rollback()
-            errors = err.errors
+            errors = refused(err)
         else:
             flash(_("Extraordinary session %(number)d created.", number=session.number),
                   "success")  # fmt: skip
@@ -67,8 +66,7 @@ def move_session(session_id: int):  # type: ignore[no-untyped-def]
         try:
             session_service.reschedule(current_user, session, form_data())
         except InputError as err:
-            db.session.rollback()
-            errors = err.errors
+            errors = refused(err)
         except DomainError as err:
             flash_error(err)
             return redirect(url_for("sessions.session_detail", session_id=session.id))

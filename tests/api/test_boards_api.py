@@ -537,10 +537,10 @@ def test_the_openapi_document_describes_boards_and_sessions(app: Flask):
     assert set(schemas["AssignmentReportOut"]["properties"]) == {
         "placed", "flagged", "unplaced", "boards",
     }  # fmt: skip
-    create = schemas["SessionCreateInput"]
+    create = schemas["ExtraordinaryInput"]
     assert create["required"] == ["starts_at_local"]
     assert create.get("additionalProperties") is False
     body = paths["/api/v1/boards/{board_id}/sessions"]["post"]["requestBody"]
-    assert body["content"]["application/json"]["schema"]["$ref"].endswith("SessionCreateInput")
+    assert body["content"]["application/json"]["schema"]["$ref"].endswith("ExtraordinaryInput")
     order = paths["/api/v1/sessions/{session_id}/agenda/order"]["post"]["requestBody"]
     assert order["content"]["application/json"]["schema"]["$ref"].endswith("AgendaOrderInput")

@@ -19,12 +19,12 @@ from telemed.audit.models import AuditEntry
 from telemed.auth import tokens
 from telemed.auth.models import User
 from telemed.cases.models import Case, CaseStatus
-from tests.conftest import PDF_BYTES, case_payload, client_for
+from tests.conftest import PDF_BYTES, case_payload, client_for, committed
 
 
 def bearer_client(app: Flask, user: User) -> FlaskClient:
     """A program with a personal token and no session cookie."""
-    _, secret = tokens.create_token(user, "Sistema del hospital")
+    _, secret = committed(tokens.create_token(user, "Sistema del hospital"))
     client = app.test_client(use_cookies=False)
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
@@ -277,16 +277,16 @@ def test_a_bad_token_is_a_401(header, app, referring, db):
 
 
 def test_a_revoked_token_stops_working(app, referring, db):
-    token, secret = tokens.create_token(referring, "viejo")
+    token, secret = committed(tokens.create_token(referring, "viejo"))
     client = app.test_client(use_cookies=False)
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/me", headers=headers).status_code == 200
-    tokens.revoke_token(referring, token.id)
+    committed(tokens.revoke_token(referring, token.id))
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
 def test_a_token_of_a_deactivated_user_stops_working(app, referring, db):
-    _, secret = tokens.create_token(referring, "script")
+    _, secret = committed(tokens.create_token(referring, "script"))
     referring.active = False
     db.session.commit()
     client = app.test_client(use_cookies=False)

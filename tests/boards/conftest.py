@@ -22,6 +22,7 @@ from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
 from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome
 from telemed.sessions.service import generate_sessions
+from tests.conftest import committed
 
 WEEKLY_THURSDAY_18 = "FREQ=WEEKLY;BYDAY=TH;BYHOUR=18;BYMINUTE=0"
 FIRST_THURSDAY_2026 = datetime(2026, 1, 1, 18, 0)  # naive: board-local wall time
@@ -90,8 +91,7 @@ def chair(make_user: Callable[..., User]) -> User:
 def board(make_board: Callable[..., Board], chair: User) -> Board:
     """The solid-tumour board with its chair, and 8 weeks of sessions from Monday 2 March."""
     made = make_board(members=[(chair, MemberRole.CHAIR)])
-    generate_sessions()
-    return made
+    return committed(made, generate_sessions())
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def send(make_case: Callable[..., Case]) -> Callable[..., Case]:
 
 @pytest.fixture
 def accept(coordinator: User) -> Callable[[Case], Case]:
-    return lambda case: case_service.transition(coordinator, case, "accept")
+    return lambda case: committed(case_service.transition(coordinator, case, "accept"))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from telemed.auth.models import User
 from telemed.cases import service as case_service
 from telemed.cases.models import Case, CaseStatus
 from telemed.core.errors import Forbidden, InvalidTransition
+from telemed.core.transaction import unit_of_work
 from telemed.core.vocabulary import Specialty
 from telemed.demo import DEMO_DTSTART
 from telemed.sessions import assignment
@@ -399,10 +400,11 @@ def test_moving_into_a_full_session_keeps_the_case_where_it_was(board, accepted,
     first, second = sessions_of(board)[:2]
     fill(first, accepted, coordinator)
     case = accepted()
-    place_by_hand(coordinator, case, second)
+    with unit_of_work():
+        place_by_hand(coordinator, case, second)
 
-    with pytest.raises(InvalidTransition):
-        place_by_hand(coordinator, case, first)
+    with pytest.raises(InvalidTransition), unit_of_work():  # as the coordinator's request
+        place_by_hand(coordinator, case, first)  # takes it off the second, then finds no room
     assert session_of(case).id == second.id
     assert case.status is CaseStatus.SCHEDULED
     check_agenda_invariants()

@@ -27,6 +27,7 @@ from telemed.boards.models import Board, BoardSpecialty, SessionKind
 from telemed.cases import service as case_service
 from telemed.cases.models import Case, CaseEvent, CaseStatus
 from telemed.core.errors import InvalidTransition
+from telemed.core.transaction import unit_of_work
 from telemed.core.vocabulary import Specialty
 from telemed.extensions import db
 from telemed.jobs import lease
@@ -92,7 +93,8 @@ def together(app: Flask, *work: Callable[[threading.Barrier], Any]) -> list[Any]
 
 def assign(barrier: threading.Barrier) -> AssignmentReport:
     barrier.wait()
-    return assign_cases()
+    with unit_of_work():  # as the scheduler's job runs it
+        return assign_cases()
 
 
 def hand(coordinator_id: int, case_id: int, session_id: int) -> Callable[[threading.Barrier], Any]:
@@ -102,7 +104,8 @@ def hand(coordinator_id: int, case_id: int, session_id: int) -> Callable[[thread
         session = db.session.get(BoardSession, session_id)
         barrier.wait()
         try:
-            return place_by_hand(actor, case, session).session_id
+            with unit_of_work():  # as the coordinator's request does
+                return place_by_hand(actor, case, session).session_id
         except InvalidTransition as err:  # full, or placed meanwhile: a fair answer
             return err
 
@@ -125,6 +128,7 @@ def setup_board(make_user: Callable[..., User], make_centre: Callable[..., Any])
     db.session.add(board)
     db.session.commit()
     generate_sessions()
+    db.session.commit()
     return {"doctor": doctor, "coordinator": coordinator, "board": board}
 
 
@@ -136,6 +140,7 @@ def accept_new(doctor: User, coordinator: User, count: int) -> list[int]:
         )
         case_service.transition(coordinator, case, "accept")
         ids.append(case.id)
+    db.session.commit()
     return ids
 
 
@@ -185,7 +190,8 @@ def test_two_session_generators_at_once_number_each_session_once(
 
         def generate(barrier: threading.Barrier) -> int:
             barrier.wait()
-            return generate_sessions()
+            with unit_of_work():
+                return generate_sessions()
 
         results = together(shared_app, generate, generate)
         assert all(isinstance(r, int) for r in results) and sum(results) == 3, results
@@ -200,13 +206,15 @@ def test_only_one_scheduler_takes_the_lease(shared_app, existing):
     with shared_app.app_context():
         ttl = timedelta(seconds=45)
         if existing:  # an expired lease row from a scheduler that died
-            assert lease.try_acquire("dead", ttl)
+            with unit_of_work():
+                assert lease.try_acquire("dead", ttl)
             shared_app.extensions["telemed.clock"].advance(ttl)
 
         def contender(name: str) -> Callable[[threading.Barrier], bool]:
             def job(barrier: threading.Barrier) -> bool:
                 barrier.wait()
-                return lease.try_acquire(name, ttl)
+                with unit_of_work():  # as the scheduler's lease loop does
+                    return lease.try_acquire(name, ttl)
 
             return job
 

@@ -39,6 +39,7 @@ from telemed.sessions.models import (
 )
 from telemed.sessions.service import close_due_agendas, generate_sessions
 from tests.boards.conftest import check_agenda_invariants, emails, entry_of
+from tests.conftest import committed
 
 TTL = timedelta(seconds=45)
 JOB_IDS = {"generate_sessions", "assign_cases", "close_agendas", "finish_sessions",
@@ -159,11 +160,11 @@ def test_jobs_do_nothing_unless_this_process_leads(app, board, accepted, clock):
     assert entry_of(case) is None
     assert case.status is CaseStatus.ACCEPTED
 
-    assert lease.try_acquire("y", TTL)
+    assert committed(lease.try_acquire("y", TTL))
     assert jobs.assign_cases() is None  # someone else leads
 
     clock.advance(TTL)
-    assert lease.try_acquire("x", TTL)
+    assert committed(lease.try_acquire("x", TTL))
     report = jobs.assign_cases()
     assert isinstance(report, AssignmentReport)
     assert report.placed == 1
@@ -182,16 +183,16 @@ def test_every_job_runs_its_service_for_the_leader(app, board, accepted, clock, 
     try:
         accepted()
         jobs.bind(app, "x")
-        lease.try_acquire("x", TTL)
+        committed(lease.try_acquire("x", TTL))
         assert jobs.generate_sessions() == 0  # the board fixture made them already
         assert jobs.assign_cases().placed == 1
         clock.set(db.session.scalars(select(func.min(BoardSession.cutoff_at))).one())
-        lease.try_acquire("x", TTL)
+        committed(lease.try_acquire("x", TTL))
         assert jobs.close_agendas() == 1
         assert jobs.deliver_outbox() == 2  # the chair and the referring doctor
         assert len(list(tmp_path.glob("*.eml"))) == 2
         clock.advance(timedelta(days=3))
-        lease.try_acquire("x", TTL)
+        committed(lease.try_acquire("x", TTL))
         assert jobs.finish_sessions() == 1
     finally:
         app.config["OUTBOX_DIR"] = previous
@@ -325,9 +326,9 @@ def test_closing_agendas_killed_half_way_then_run_again(
     crash_on_call(monkeypatch, notices, "agenda_closed", number=3)
     with pytest.raises(SystemExit):
         close_due_agendas()
-    db.session.rollback()
+    db.session.rollback()  # the process died: its run is one transaction, all of it undone
     monkeypatch.undo()
-    assert close_due_agendas() == 1  # the one the crash left planned
+    assert close_due_agendas() == 2  # both again, and each notice below goes out once
 
     closed = db.session.scalars(
         select(BoardSession).where(BoardSession.status == SessionStatus.AGENDA_CLOSED)

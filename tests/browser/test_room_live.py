@@ -75,6 +75,7 @@ def test_the_room_refreshes_attendance_and_opens_the_video(
     # The chair is marked present elsewhere; the card shows it at its next refresh.
     clock.set(agenda.starts_at - timedelta(minutes=10))
     room.mark_attendance(chair, db.session.get(BoardSession, session_id), chair_id, True)
+    db.session.commit()  # as the other runner's request does
     db.session.close()
     with page.expect_response(is_attendance_refresh):
         page.clock.run_for(15_000)

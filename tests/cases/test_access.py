@@ -22,7 +22,7 @@ from telemed.audit.models import AuditEntry
 from telemed.auth.models import Role, User
 from telemed.cases import service as case_service
 from telemed.cases.models import Attachment, Case, CaseStatus
-from tests.conftest import PDF_BYTES, PNG_BYTES, case_payload, login, upload
+from tests.conftest import PDF_BYTES, PNG_BYTES, case_payload, committed, login, upload
 
 ROLES = ("own_centre", "other_centre", "specialist", "coordinator", "admin", "anonymous")
 FIXTURE_FOR_ROLE = {
@@ -107,7 +107,7 @@ def returned_case(referring: User, coordinator: User) -> Case:
         referring, case_payload(), submit=True, files=[("biopsia.pdf", PDF_BYTES)]
     )
     case_service.transition(coordinator, case, "return", "¿Cuál es el cariotipo?")
-    return case
+    return committed(case)
 
 
 def client_as(app: Flask, request: pytest.FixtureRequest, role: str) -> FlaskClient:

@@ -28,7 +28,7 @@ from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import AttendeeRole, PartStat, SessionAttendee
 from telemed.sessions.service import cancel_session, generate_sessions, move_session
 from tests.boards.conftest import PATIENT_REFERENCE, entry_of, session_of, sessions_of
-from tests.conftest import client_for
+from tests.conftest import client_for, committed
 from tests.invites.helpers import (
     active_attendees,
     attendee_of,
@@ -355,7 +355,7 @@ def test_the_coordinator_chooses_the_audience_on_the_session_page(
 
 def test_the_scheduler_jobs_run_the_invite_services(app, panel, clock):
     jobs.bind(app, "x")
-    lease.try_acquire("x", timedelta(seconds=45))
+    committed(lease.try_acquire("x", timedelta(seconds=45)))
     assert jobs.sync_invites() == 8
     assert jobs.sync_invites() == 0
     assert jobs.send_reminders() == 0

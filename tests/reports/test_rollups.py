@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from telemed.auth.models import User
 from telemed.cases.models import Case, CaseStatus, Urgency
+from telemed.core.transaction import unit_of_work
 from telemed.extensions import db
 from telemed.referrals.models import ReferralStatus
 from telemed.reports import rollups
@@ -342,7 +343,8 @@ def test_concurrent_first_readers_build_once(network, admin, app: Flask, live):
     def read(barrier: threading.Barrier) -> dict[str, Any]:
         actor = db.session.get(User, admin_id)
         barrier.wait()
-        return result("turnaround", state, actor)
+        with unit_of_work():  # as each reader's request does
+            return result("turnaround", state, actor)
 
     first, second = together(app, read, read)
     expected = live("turnaround", state, admin)

@@ -28,6 +28,7 @@ from tests.boards.conftest import (  # noqa: F401  (fixtures for this folder)
     send,
     sessions_of,
 )
+from tests.conftest import committed
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def foreign_case(make_case: Callable[..., Case], other_referring: User, accept: 
 def agenda(board: Board, first: BoardSession, own_case: Case, foreign_case: Case,
            radiologist: User) -> BoardSession:  # fmt: skip
     """Both cases placed on the first session."""
-    assign_cases()
+    committed(assign_cases())
     db.session.refresh(first)
     assert {item.case_id for item in first.pending_items} == {own_case.id, foreign_case.id}
     return first
@@ -75,7 +76,7 @@ def in_session(agenda: BoardSession, clock: Clock) -> BoardSession:
     from telemed.sessions.service import close_due_agendas
 
     clock.set(agenda.cutoff_at)
-    close_due_agendas()
+    committed(close_due_agendas())
     clock.set(agenda.starts_at)
     return agenda
 

@@ -14,7 +14,7 @@ from telemed.auth.models import Role
 from telemed.extensions import db
 from tests.api.test_cases_api import bearer_client
 from tests.boards.conftest import sessions_of, utc
-from tests.conftest import client_for
+from tests.conftest import client_for, committed
 from tests.reviews.referral_support import audit_actions, counts, mails_to
 
 KEYS = {
@@ -135,10 +135,10 @@ def test_lists_filter_by_board_session_open_and_overdue(
 def test_marking_done_over_the_api(
     app, board, in_session, own_case, chair, referring, other_referring, make_user
 ):
-    agreement = service.record_agreement(chair, in_session, {
+    agreement = committed(service.record_agreement(chair, in_session, {
         "text": "Enviar laminillas.", "owner_id": referring.id, "due_date": "2026-03-12",
         "case_id": own_case.id,
-    })  # fmt: skip
+    }))  # fmt: skip
     url = f"/api/v1/agreements/{agreement.id}/done"
     before = counts()
     assert app.test_client().post(url, json={}).status_code == 401

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from telemed.audit.models import AuditEntry
 from telemed.auth.models import Role
 from telemed.core.errors import InvalidTransition
+from telemed.core.transaction import unit_of_work
 from telemed.extensions import db
 from telemed.minutes import content as minutes_content
 from telemed.minutes import service as minutes
@@ -483,7 +484,8 @@ def test_two_coordinators_finalising_at_the_same_moment_send_once(
             actor = db.session.get(User, actor_id)
             session = db.session.get(BoardSession, held.session.id)
             barrier.wait()
-            return minutes.finalise_minutes(actor, session).finalised_by_id
+            with unit_of_work():  # as each coordinator's request does
+                return minutes.finalise_minutes(actor, session).finalised_by_id
 
         return job
 

@@ -23,6 +23,7 @@ from telemed.auth.models import Role, User
 from telemed.boards.models import BoardMember, MemberRole
 from telemed.cases.models import Case
 from telemed.core.errors import Forbidden, InvalidTransition
+from telemed.core.transaction import unit_of_work
 from telemed.extensions import db
 from telemed.preparation import service as preparation
 from telemed.preparation.models import CaseReviewMark, NoteKind, PreparationNote
@@ -364,7 +365,8 @@ def test_review_marks_are_idempotent_when_clicks_race(shared_app, make_user, mak
                 user = db.session.get(User, user_id)
                 target = db.session.get(BoardSession, ids[0])
                 barrier.wait()
-                return preparation.mark_reviewed(user, target, ids[1])
+                with unit_of_work():  # as each click's request does
+                    return preparation.mark_reviewed(user, target, ids[1])
 
             return job
 

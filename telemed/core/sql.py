@@ -1,0 +1,17 @@
+"""SQL that SQLite and PostgreSQL spell alike but SQLAlchemy builds per dialect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from telemed.extensions import db
+
+
+def insert(entity: Any) -> Any:
+    """``INSERT`` with ``ON CONFLICT`` (``on_conflict_do_nothing`` / ``_do_update``) for the
+    database in use: the race-safe way to create a row that must exist once."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(entity)
+    return sqlite.insert(entity)
