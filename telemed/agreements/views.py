@@ -16,11 +16,9 @@ from telemed.agreements import service
 from telemed.agreements.access import can_mark_done, get_visible_agreement
 from telemed.agreements.models import Agreement
 from telemed.auth.service import is_safe_next
-from telemed.cases.access import visible_cases
-from telemed.cases.models import Case
+from telemed.cases.access import seen_case_ids
 from telemed.core.errors import DomainError
 from telemed.core.flashing import flash_error
-from telemed.extensions import db
 from telemed.referrals import service as referral_service
 from telemed.sessions.access import require_room
 from telemed.sessions.models import BoardSession
@@ -53,20 +51,13 @@ def can_mark_agreement(agreement: Agreement) -> bool:
     return can_mark_done(current_user, agreement)
 
 
-def seen_case_ids(case_ids: set[int]) -> set[int]:
-    if not case_ids:
-        return set()
-    query = visible_cases(current_user).with_only_columns(Case.id).where(Case.id.in_(case_ids))
-    return set(db.session.scalars(query))
-
-
 @bp.app_template_global()
 def room_follow_up(session: BoardSession) -> dict[str, Any]:
     """The follow-up of earlier agreements (open, or reported done here) and the board's
     open referrals created before this session; a referring doctor sees only the code of
     another centre's case."""
     referrals = referral_service.open_referrals_before(session)
-    seen = seen_case_ids({r.case_id for r in referrals})
+    seen = seen_case_ids(current_user, (r.case_id for r in referrals))
     return {
         "agreements": service.views(current_user, service.follow_up_agreements(session)),
         "referrals": [{"referral": r, "visible": r.case_id in seen} for r in referrals],

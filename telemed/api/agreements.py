@@ -26,9 +26,7 @@ from telemed.api.common import json_body
 from telemed.core.errors import InputError
 from telemed.core.pagination import page_envelope
 from telemed.core.schemas import load_or_raise
-from telemed.extensions import db
-from telemed.sessions.access import can_enter_room
-from telemed.sessions.models import BoardSession
+from telemed.sessions.access import find_visible_session
 
 blp = Blueprint(
     "agreements_api",
@@ -63,8 +61,8 @@ def create_agreement():  # type: ignore[no-untyped-def]
         AgreementCreateInputSchema(only=("session_id",)),
         {"session_id": data.pop("session_id", None)},
     )
-    session = db.session.get(BoardSession, found["session_id"])
-    if session is None or not can_enter_room(current_user, session):
+    session = find_visible_session(current_user, found["session_id"])
+    if session is None:
         raise InputError({"session_id": [_("There is no session with this number.")]})
     agreement = service.record_agreement(current_user, session, data)
     return service.view(current_user, agreement)

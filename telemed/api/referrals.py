@@ -21,7 +21,6 @@ from telemed.cases.access import can_see_case, get_visible_case
 from telemed.core.errors import InputError
 from telemed.core.pagination import PageSchema, page_envelope
 from telemed.core.schemas import load_or_raise
-from telemed.extensions import db
 from telemed.referrals import service
 from telemed.referrals.access import get_visible_referral
 from telemed.referrals.models import Referral
@@ -35,7 +34,7 @@ from telemed.referrals.schemas import (
     ReferralStepInputSchema,
     SuggestionQuerySchema,
 )
-from telemed.room.models import Recommendation
+from telemed.room.access import find_visible_recommendation
 
 blp = Blueprint(
     "referrals_api",
@@ -115,8 +114,8 @@ def create_referral():  # type: ignore[no-untyped-def]
         ReferralCreateInputSchema(only=("recommendation_id",)),
         {"recommendation_id": data.pop("recommendation_id", None)},
     )
-    recommendation = db.session.get(Recommendation, found["recommendation_id"])
-    if recommendation is None or not can_see_case(current_user, recommendation.case):
+    recommendation = find_visible_recommendation(current_user, found["recommendation_id"])
+    if recommendation is None:
         raise InputError({"recommendation_id": [_("There is no recommendation with this number.")]})
     return service.create_referral(current_user, recommendation, data)
 

@@ -18,9 +18,7 @@ from flask_smorest import Blueprint
 
 from telemed.api.common import json_body
 from telemed.cases.access import get_visible_case
-from telemed.core.errors import NotFound
 from telemed.core.schemas import load_or_raise
-from telemed.extensions import db
 from telemed.room import access, service
 from telemed.room.models import Recommendation
 from telemed.room.schemas import (
@@ -57,10 +55,7 @@ def room_session(session_id: int) -> BoardSession:
 
 def reviewable_item(item_id: int) -> AgendaItem:
     """An agenda entry whose review the caller may open (404 otherwise)."""
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or not access.can_review_item(current_user, item):
-        raise NotFound("agenda entry not found")
-    return item
+    return access.get_reviewable_item(current_user, item_id)
 
 
 def room_state(session: BoardSession) -> service.RoomAttendance:

@@ -9,26 +9,18 @@ code. Changes (move, cancel, place, remove, reorder) are for coordinators (403 o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, request
-from flask_babel import gettext as _
+from flask import request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
-from sqlalchemy import Select, or_, select
 
 from telemed.api.common import json_body
-from telemed.auth.models import Role, User
-from telemed.boards.models import BoardMember
-from telemed.cases.access import visible_cases
-from telemed.cases.models import Case
-from telemed.core.clock import local_day_start
+from telemed.auth.models import User
+from telemed.cases.access import seen_case_ids
 from telemed.core.errors import InputError, NotFound
 from telemed.core.pagination import page_envelope
 from telemed.core.schemas import load_or_raise
-from telemed.extensions import db
 from telemed.sessions import access as session_access
 from telemed.sessions import agenda as agenda_service
 from telemed.sessions import order_of_business
@@ -50,29 +42,6 @@ blp = Blueprint(
     url_prefix="/api/v1/sessions",
     description="Board sessions and their agendas",
 )
-
-
-# --- who sees what --------------------------------------------------------------------
-
-
-def visible_sessions(user: User) -> Select[tuple[BoardSession]]:
-    """Sessions ``user`` may see (the query form of ``boards.service.can_view_session``)."""
-    query = select(BoardSession)
-    if user.is_staff:
-        return query
-    member_of = select(BoardMember.board_id).where(BoardMember.user_id == user.id)
-    condition = BoardSession.board_id.in_(member_of)
-    if user.role is Role.REFERRING and user.centre_id is not None:
-        condition = or_(condition, BoardSession.id.in_(session_access.centre_sessions(user)))
-    return query.where(condition)
-
-
-def get_visible_session(user: User, session_id: int) -> BoardSession:
-    """The session, or 404 whether it is missing or hidden from ``user``."""
-    session = db.session.scalar(visible_sessions(user).where(BoardSession.id == session_id))
-    if session is None:
-        raise NotFound("session not found")
-    return session
 
 
 def staff_session(session_id: int) -> BoardSession:
@@ -100,16 +69,7 @@ class SessionDetail:
 
 def agenda_entries(user: User, session: BoardSession) -> list[dict[str, Any]]:
     items = session.agenda
-    case_ids = [item.case_id for item in items]
-    shown = (
-        set(
-            db.session.scalars(
-                visible_cases(user).with_only_columns(Case.id).where(Case.id.in_(case_ids))
-            )
-        )
-        if case_ids
-        else set()
-    )
+    shown = seen_case_ids(user, (item.case_id for item in items))
     entries = []
     for item in items:
         visible = item.case_id in shown
@@ -164,25 +124,7 @@ def list_sessions():  # type: ignore[no-untyped-def]
     """Sessions the caller may see, earliest first; ``from``/``to`` are days in the caller's
     time zone (inclusive)."""
     filters = load_or_raise(SessionListQuerySchema(), dict(request.args))
-    query = visible_sessions(current_user)
-    if filters.get("board_id") is not None:
-        query = query.where(BoardSession.board_id == filters["board_id"])
-    if filters.get("status") is not None:
-        query = query.where(BoardSession.status == filters["status"])
-    zone = ZoneInfo(current_user.display_timezone)
-    if filters.get("date_from"):
-        query = query.where(BoardSession.starts_at >= local_day_start(filters["date_from"], zone))
-    if filters.get("date_to"):
-        next_day = filters["date_to"] + timedelta(days=1)
-        query = query.where(BoardSession.starts_at < local_day_start(next_day, zone))
-    pagination = db.paginate(
-        query.order_by(BoardSession.starts_at, BoardSession.id),
-        page=filters["page"],
-        per_page=filters.get("per_page") or current_app.config["PAGE_SIZE"],
-        error_out=False,
-        count=True,
-    )
-    return page_envelope(pagination)
+    return page_envelope(session_service.list_sessions(current_user, filters))
 
 
 @blp.route("/<int:session_id>", methods=["GET"])
@@ -190,7 +132,7 @@ def list_sessions():  # type: ignore[no-untyped-def]
 @login_required
 def get_session(session_id: int):  # type: ignore[no-untyped-def]
     """One session with its agenda and order of business."""
-    return detail(get_visible_session(current_user, session_id))
+    return detail(session_access.get_visible_session(current_user, session_id))
 
 
 # --- changes (coordinators) -----------------------------------------------------------
@@ -223,13 +165,7 @@ def place(session_id: int):  # type: ignore[no-untyped-def]
     """Place an accepted case on the agenda by hand (pinned; moves it from another one)."""
     session = staff_session(session_id)
     values = load_or_raise(AgendaPlaceInputSchema(), json_body())
-    case = db.session.get(Case, values["case_id"])
-    if case is None:
-        raise InputError({"case_id": [_("There is no case with this number.")]})
-    try:
-        agenda_service.place_by_hand(current_user, case, session)
-    except InputError as err:
-        raise renamed(err, session_id="case_id") from None
+    agenda_service.place_case(current_user, session, values["case_id"])
     return detail(session)
 
 

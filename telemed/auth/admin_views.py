@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from telemed.auth import service
 from telemed.auth.decorators import admin_required
@@ -15,7 +14,6 @@ from telemed.auth.models import User
 from telemed.centres.service import list_centres
 from telemed.core.errors import InputError
 from telemed.core.flashing import refused
-from telemed.extensions import db
 
 bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
 
@@ -29,11 +27,7 @@ def form_data() -> dict[str, Any]:
 @bp.get("/")
 @admin_required
 def index():  # type: ignore[no-untyped-def]
-    page = db.paginate(
-        select(User).order_by(User.active.desc(), User.name),
-        per_page=50,
-        error_out=False,
-    )
+    page = service.list_users(request.args.get("page", 1, type=int))
     return render_template("admin/users.html", page=page)
 
 

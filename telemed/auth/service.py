@@ -31,6 +31,15 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+USERS_PER_PAGE = 50
+
+
+def list_users(page: int) -> Any:
+    """A page of every account, active ones first, by name (administrators)."""
+    query = select(User).order_by(User.active.desc(), User.name)
+    return db.paginate(query, page=page, per_page=USERS_PER_PAGE, error_out=False)
+
+
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 

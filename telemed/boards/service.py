@@ -10,7 +10,7 @@ from typing import Any
 
 from dateutil.rrule import rrulestr
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from telemed.audit import service as audit
@@ -39,8 +39,12 @@ def list_boards() -> list[Board]:
     return list(db.session.scalars(select(Board).order_by(Board.active.desc(), Board.name)))
 
 
+def find_board(board_id: int) -> Board | None:
+    return db.session.get(Board, board_id)
+
+
 def get_board(board_id: int) -> Board:
-    board = db.session.get(Board, board_id)
+    board = find_board(board_id)
     if board is None:
         raise NotFound("board not found")
     return board
@@ -204,11 +208,3 @@ def remove_member(actor: User, member: BoardMember) -> None:
     member.board.members.remove(member)  # deleted as an orphan, gone from the loaded board
     membership_changed.send(None, board_id=member.board_id)
     db.session.flush()
-
-
-def is_member(user: User, board_id: int) -> bool:
-    return bool(
-        db.session.scalar(
-            select(exists().where(BoardMember.board_id == board_id, BoardMember.user_id == user.id))
-        )
-    )

@@ -153,7 +153,7 @@ def detail(board_id: int):  # type: ignore[no-untyped-def]
         board=board,
         upcoming=session_service.upcoming_sessions(board),
         past=session_service.past_sessions(board, request.args.get("page", 1, type=int)),
-        visible=session_access.visible_session_ids(current_user, board),
+        visible=session_access.board_sessions_seen(current_user, board),
     )
 
 

@@ -1,13 +1,18 @@
-"""Who may see which case. Every page and endpoint goes through here."""
+"""Who may see which case and its files. Every page, endpoint, feed, export and PDF goes
+through here: ``visible_cases`` is the rule, the predicates read the same query."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import Select, false, select
 
 from telemed.auth.models import Role, User
-from telemed.boards.models import BoardMember, BoardSpecialty
-from telemed.cases.models import Case
+from telemed.boards.access import member_board_ids
+from telemed.boards.models import BoardSpecialty
+from telemed.cases.models import Attachment, Case
 from telemed.core.errors import NotFound
+from telemed.core.sql import any_row
 from telemed.extensions import db
 
 
@@ -22,10 +27,28 @@ def visible_cases(user: User) -> Select[tuple[Case]]:
     if user.role is Role.REFERRING and user.centre_id is not None:
         return query.where(Case.centre_id == user.centre_id)
     if user.role is Role.SPECIALIST:
-        boards = select(BoardMember.board_id).where(BoardMember.user_id == user.id)
-        specialties = select(BoardSpecialty.specialty).where(BoardSpecialty.board_id.in_(boards))
+        specialties = select(BoardSpecialty.specialty).where(
+            BoardSpecialty.board_id.in_(member_board_ids(user))
+        )
         return query.where(Case.specialty.in_(specialties))
     return query.where(false())
+
+
+def visible_case_ids(user: User) -> Select[tuple[int]]:
+    """Ids of the cases ``user`` may see (a subquery for the rules built on this one)."""
+    return visible_cases(user).with_only_columns(Case.id)
+
+
+def can_see_case(user: User, case: Case) -> bool:
+    return any_row(visible_case_ids(user).where(Case.id == case.id))
+
+
+def seen_case_ids(user: User, case_ids: Iterable[int]) -> set[int]:
+    """Which of ``case_ids`` the user may see (an agenda shows the others by code only)."""
+    wanted = list(set(case_ids))
+    if not wanted:
+        return set()
+    return set(db.session.scalars(visible_case_ids(user).where(Case.id.in_(wanted))))
 
 
 def get_visible_case(user: User, case_id: int) -> Case:
@@ -36,14 +59,22 @@ def get_visible_case(user: User, case_id: int) -> Case:
     return case
 
 
+def visible_attachments(user: User) -> Select[tuple[Attachment]]:
+    """Files of the cases ``user`` may see."""
+    return select(Attachment).where(Attachment.case_id.in_(visible_case_ids(user)))
+
+
+def get_visible_attachment(user: User, case_id: int, attachment_id: int) -> Attachment:
+    attachment = db.session.scalar(
+        visible_attachments(user).where(
+            Attachment.id == attachment_id, Attachment.case_id == case_id
+        )
+    )
+    if attachment is None:
+        raise NotFound("attachment not found")
+    return attachment
+
+
 def is_case_centre_doctor(user: User, case: Case) -> bool:
     """Referring doctors of the case's centre act for it (a colleague may cover)."""
     return user.role is Role.REFERRING and user.centre_id == case.centre_id
-
-
-def can_see_case(user: User, case: Case) -> bool:
-    """The full review of a case: the same rule as the case page."""
-    found = db.session.scalar(
-        visible_cases(user).where(Case.id == case.id).with_only_columns(Case.id)
-    )
-    return found is not None

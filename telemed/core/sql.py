@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from telemed.extensions import db
@@ -15,3 +16,9 @@ def insert(entity: Any) -> Any:
     if db.session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(entity)
     return sqlite.insert(entity)
+
+
+def any_row(query: Select[Any]) -> bool:
+    """Whether ``query`` finds a row: the predicate form of an access query, so that "may
+    see this one?" and "the ones they may see" come from the same expression."""
+    return bool(db.session.scalar(select(query.exists())))

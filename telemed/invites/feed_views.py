@@ -7,9 +7,9 @@ from flask import Blueprint, Response, abort, flash, redirect, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from telemed.boards import service as board_service
 from telemed.boards.models import Board
 from telemed.core.errors import NotFound
-from telemed.extensions import db
 from telemed.invites import feeds
 from telemed.outbox.service import in_language_of
 from telemed.sessions import access as session_access
@@ -61,7 +61,7 @@ def private_feed(token: str):  # type: ignore[no-untyped-def]
 @bp.get("/feeds/boards/<int:board_id>.ics")
 def board_feed(board_id: int):  # type: ignore[no-untyped-def]
     """A board's training and keynote sessions, when the coordinator published them."""
-    board = db.session.get(Board, board_id)
+    board = board_service.find_board(board_id)
     if board is None or not board.public_feed:
         abort(404)
     return calendar_response(

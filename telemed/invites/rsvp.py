@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from telemed.audit import service as audit
 from telemed.auth.models import User
+from telemed.boards.access import is_member
 from telemed.core.clock import now_utc
 from telemed.core.errors import InputError, InvalidTransition, NotFound
 from telemed.extensions import db
@@ -104,8 +105,6 @@ class Attendance:
 def attendance(session: BoardSession, viewer: User) -> Attendance:
     """Who is invited and what they answered (staff and board members see the list), the
     quorum, and the viewer's own invitation."""
-    from telemed.boards.service import is_member
-
     rows = sorted(
         attendee_rows(session, active_only=True),
         key=lambda row: (ROLE_RANK[row.role], row.user.name, row.user_id),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telemed.auth.models import Role, User
-from telemed.boards.service import is_member
+from telemed.boards.access import is_member
 from telemed.cases.access import can_see_case
 from telemed.cases.models import Case
 from telemed.sessions.models import BoardSession

@@ -9,11 +9,12 @@ from __future__ import annotations
 from sqlalchemy import Exists, Select, and_, exists, or_, select
 
 from telemed.auth.models import Role, User
+from telemed.boards.access import is_member
 from telemed.boards.models import BoardSpecialty
-from telemed.boards.service import is_member
-from telemed.cases.access import can_see_case, is_case_centre_doctor, visible_cases
+from telemed.cases.access import can_see_case, is_case_centre_doctor, visible_case_ids
 from telemed.cases.models import Case
 from telemed.core.errors import NotFound
+from telemed.core.sql import any_row
 from telemed.extensions import db
 from telemed.referrals.models import Referral, ReferralStatus, ReferralStep
 from telemed.room.models import Recommendation
@@ -53,11 +54,14 @@ def visible_referrals(user: User) -> Select[tuple[Referral]]:
     query = select(Referral)
     if user.is_staff:
         return query
-    seen_cases = visible_cases(user).with_only_columns(Case.id)
-    conditions = [Referral.case_id.in_(seen_cases)]
+    conditions = [Referral.case_id.in_(visible_case_ids(user))]
     if user.role is Role.REFERRING and user.centre_id is not None:
         conditions.append(and_(Referral.to_centre_id == user.centre_id, sent_clause()))
     return query.where(or_(*conditions))
+
+
+def can_see_referral(user: User, referral: Referral) -> bool:
+    return any_row(visible_referrals(user).where(Referral.id == referral.id))
 
 
 def get_visible_referral(user: User, referral_id: int) -> Referral:

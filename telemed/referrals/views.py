@@ -16,18 +16,17 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from telemed.auth.service import is_safe_next
-from telemed.cases.access import get_visible_case
 from telemed.cases.models import Case
 from telemed.centres.labels import CAPABILITY_LABELS
 from telemed.centres.models import CAPABILITY_FLAGS, Centre
 from telemed.core.errors import DomainError, InputError
 from telemed.core.flashing import flash_error, refused
-from telemed.extensions import db
 from telemed.referrals import service
 from telemed.referrals.access import can_refer, get_visible_referral, summary_only
 from telemed.referrals.labels import REFERRAL_STATUS_LABELS, TRANSPLANT_TYPE_LABELS
 from telemed.referrals.models import Referral, ReferralStatus, TransplantType
 from telemed.room import service as room
+from telemed.room.access import get_visible_recommendation
 from telemed.room.models import Recommendation
 
 bp = Blueprint("referrals", __name__)
@@ -175,10 +174,7 @@ def add_note(referral_id: int):  # type: ignore[no-untyped-def]
 
 def visible_recommendation(recommendation_id: int) -> Recommendation:
     """404 unless the viewer sees the recommendation's case; 403 unless they may refer."""
-    recommendation = db.session.get(Recommendation, recommendation_id)
-    if recommendation is None:
-        abort(404)
-    get_visible_case(current_user, recommendation.case_id)
+    recommendation = get_visible_recommendation(current_user, recommendation_id)
     if not can_refer(current_user, recommendation):
         abort(403)
     return recommendation

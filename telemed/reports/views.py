@@ -8,13 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import format_date, format_decimal
 from flask_login import current_user
-from sqlalchemy import select
 
 from telemed.auth.decorators import roles_required
 from telemed.auth.models import Role
-from telemed.centres.models import Centre
+from telemed.centres.service import list_centres
 from telemed.core.errors import InputError
-from telemed.extensions import db
 from telemed.reports import service
 from telemed.reports.period import PERIOD_LABELS
 from telemed.reports.scope import build_scope, visible_boards
@@ -70,7 +68,7 @@ def table_download(view: str, table: str):  # type: ignore[no-untyped-def]
 
 
 def filter_choices() -> dict[str, Any]:
-    centres = list(db.session.scalars(select(Centre).order_by(Centre.name)))
+    centres = sorted(list_centres(), key=lambda centre: centre.name)
     return {
         "views": [(name, label) for name, (_, label) in service.VIEWS.items()],
         "periods": PERIOD_LABELS,

@@ -1,12 +1,15 @@
-"""Who may open the review of an agenda case, see a recommendation and record adherence."""
+"""Who may open the review of an agenda case, see a recommendation (whoever sees its case)
+and record whether it was carried out (the case centre's referring doctors)."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import Select, select
 
 from telemed.auth.models import User
-from telemed.cases.access import can_see_case, is_case_centre_doctor
+from telemed.cases.access import can_see_case, is_case_centre_doctor, visible_case_ids
 from telemed.core.errors import Forbidden, NotFound
+from telemed.core.sql import any_row
 from telemed.extensions import db
 from telemed.room.models import Recommendation
 from telemed.sessions.access import can_enter_room
@@ -18,10 +21,33 @@ def can_review_item(user: User, item: AgendaItem) -> bool:
     return can_enter_room(user, item.session) and can_see_case(user, item.case)
 
 
+def get_reviewable_item(user: User, item_id: int) -> AgendaItem:
+    """An agenda entry whose review ``user`` may open (404 otherwise)."""
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or not can_review_item(user, item):
+        raise NotFound("agenda entry not found")
+    return item
+
+
+def visible_recommendations(user: User) -> Select[tuple[Recommendation]]:
+    """Recommendations on the cases ``user`` may see."""
+    return select(Recommendation).where(Recommendation.case_id.in_(visible_case_ids(user)))
+
+
+def can_see_recommendation(user: User, recommendation: Recommendation) -> bool:
+    return any_row(visible_recommendations(user).where(Recommendation.id == recommendation.id))
+
+
+def find_visible_recommendation(user: User, recommendation_id: int) -> Recommendation | None:
+    return db.session.scalar(
+        visible_recommendations(user).where(Recommendation.id == recommendation_id)
+    )
+
+
 def get_visible_recommendation(user: User, recommendation_id: int) -> Recommendation:
-    """A recommendation is seen by whoever sees its case (404 otherwise)."""
-    recommendation = db.session.get(Recommendation, recommendation_id)
-    if recommendation is None or not can_see_case(user, recommendation.case):
+    """The recommendation, or ``NotFound`` whether it is missing or hidden."""
+    recommendation = find_visible_recommendation(user, recommendation_id)
+    if recommendation is None:
         raise NotFound("recommendation not found")
     return recommendation
 
@@ -32,7 +58,7 @@ def can_record_adherence(user: User, recommendation: Recommendation) -> bool:
 
 
 def require_adherence(user: User, recommendation: Recommendation) -> None:
-    if not can_see_case(user, recommendation.case):
+    if not can_see_recommendation(user, recommendation):
         raise NotFound("recommendation not found")
     if not can_record_adherence(user, recommendation):
         raise Forbidden(_("Only the referring doctors of the case's centre can record this."))

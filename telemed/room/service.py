@@ -50,6 +50,7 @@ from telemed.sessions import service as session_service
 from telemed.sessions.labels import DEFERRAL_REASON_LABELS
 from telemed.sessions.models import (
     AGENDA_OUTCOMES,
+    DECIDE_FROM,
     AgendaItem,
     BoardSession,
     DeferralReason,
@@ -58,7 +59,7 @@ from telemed.sessions.models import (
 )
 
 # The room opens (attendance, start, outcomes) this long before the planned start.
-OPENS_BEFORE = session_service.DECIDE_FROM
+OPENS_BEFORE = DECIDE_FROM
 # The video button is active from this long before the start.
 JOIN_FROM = timedelta(minutes=15)
 # A session is not that long: a time further from the planned one is a typing mistake.

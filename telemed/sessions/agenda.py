@@ -21,7 +21,7 @@ from telemed.cases.service import add_event
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.extensions import db
-from telemed.sessions.assignment import LostRace, resolve_flags, take_places
+from telemed.sessions.assignment import LostRace, open_sessions, resolve_flags, take_places
 from telemed.sessions.models import (
     AgendaItem,
     BoardSession,
@@ -152,6 +152,32 @@ def place_by_hand(actor: User, case: Case, session: BoardSession) -> AgendaItem:
     return item
 
 
+def place_case(actor: User, session: BoardSession, case_id: int | None) -> AgendaItem:
+    """``place_by_hand`` for a case chosen by its number (a form, the API)."""
+    if case_id is None:
+        raise InputError({"case_id": [_("Choose a case.")]})
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise InputError({"case_id": [_("There is no case with this number.")]})
+    try:
+        return place_by_hand(actor, case, session)
+    except InputError as err:  # the board does not cover it: the case is what is wrong
+        raise InputError({"case_id": err.errors.get("session_id", [])}) from None
+
+
+def transfer(actor: User, item: AgendaItem, session_id: int | None) -> AgendaItem:
+    """Move a case to another session of the same board (by hand, pinned)."""
+    target = db.session.get(BoardSession, session_id) if session_id is not None else None
+    if target is None or target.board_id != item.session.board_id:
+        raise InputError({"session_id": [_("Choose another session of this board.")]})
+    return place_by_hand(actor, item.case, target)
+
+
+def other_open_sessions(session: BoardSession) -> list[BoardSession]:
+    """Where a case of ``session`` may be moved: the board's other sessions with room."""
+    return [s for s in open_sessions(session.board, now_utc()) if s.id != session.id]
+
+
 def remove_by_hand(actor: User, item: AgendaItem) -> None:
     """Take a case off the agenda and hold it until a coordinator places or releases it."""
     require_staff(actor)
@@ -162,6 +188,27 @@ def remove_by_hand(actor: User, item: AgendaItem) -> None:
     item.case.scheduling_hold = True
     audit.record(actor, "agenda.remove", "case", item.case_id, code=item.case.code)
     db.session.flush()
+
+
+def get_open_flag(flag_id: int) -> SchedulingFlag:
+    """A flag still waiting for a coordinator (a settled one is gone: 404)."""
+    flag = db.session.scalar(
+        select(SchedulingFlag).where(
+            SchedulingFlag.id == flag_id, SchedulingFlag.resolved_at.is_(None)
+        )
+    )
+    if flag is None:
+        raise NotFound("flag not found")
+    return flag
+
+
+def release_held(actor: User, case_id: int) -> Case:
+    """``release_hold`` for a case chosen by its number."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("case not found")
+    release_hold(actor, case)
+    return case
 
 
 def release_hold(actor: User, case: Case) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -45,6 +45,10 @@ class ItemOutcome(enum.StrEnum):
     SESSION_CHANGED = "session_changed"
     WITHDRAWN = "withdrawn"
 
+
+# The room opens, and outcomes may be recorded, from shortly before the start (members
+# gather early).
+DECIDE_FROM = timedelta(hours=1)
 
 # Sessions still to come (their invites, RSVPs and agendas may change).
 UPCOMING = (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
@@ -135,6 +139,19 @@ class BoardSession(db.Model):
     @property
     def room_free(self) -> int:
         return max(self.capacity - self.booked, 0)
+
+    @property
+    def agenda_open(self) -> bool:
+        """Cases may still be placed, moved and ordered by hand (until the cut-off)."""
+        return (
+            self.kind is SessionKind.CASE_REVIEW
+            and self.status is SessionStatus.PLANNED
+            and self.cutoff_at > now_utc()
+        )
+
+    @property
+    def upcoming(self) -> bool:
+        return self.status in UPCOMING
 
     @property
     def record_final(self) -> bool:

@@ -17,12 +17,14 @@ from telemed.boards.models import Board
 from telemed.boards.recurrence import cutoff_for, occurrences, room_url, to_utc
 from telemed.cases.models import Case, CaseStatus
 from telemed.cases.service import add_event
-from telemed.core.clock import now_utc
+from telemed.core.clock import local_day_start, now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
 from telemed.sessions import notices
+from telemed.sessions.access import visible_sessions
 from telemed.sessions.models import (
+    DECIDE_FROM,
     UPCOMING,
     AgendaItem,
     BoardSession,
@@ -37,10 +39,6 @@ from telemed.sessions.schemas import (
     start_shape,
 )
 from telemed.sessions.signals import session_changed
-
-# Outcomes may be recorded from shortly before the start (members gather early).
-DECIDE_FROM = timedelta(hours=1)
-
 
 # A session started in the room and not ended keeps its cases this long after its planned end.
 LATE_GRACE = timedelta(hours=3)
@@ -355,6 +353,29 @@ def mark_discussed(actor: User, item: AgendaItem) -> AgendaItem:
 
 
 PAST_PER_PAGE = 10
+
+
+def list_sessions(user: User, filters: dict[str, Any]) -> Any:
+    """A page of the sessions ``user`` may see, earliest first; ``date_from``/``date_to`` are
+    days in the user's time zone (inclusive)."""
+    query = visible_sessions(user)
+    if filters.get("board_id") is not None:
+        query = query.where(BoardSession.board_id == filters["board_id"])
+    if filters.get("status") is not None:
+        query = query.where(BoardSession.status == filters["status"])
+    zone = ZoneInfo(user.display_timezone)
+    if filters.get("date_from"):
+        query = query.where(BoardSession.starts_at >= local_day_start(filters["date_from"], zone))
+    if filters.get("date_to"):
+        next_day = filters["date_to"] + timedelta(days=1)
+        query = query.where(BoardSession.starts_at < local_day_start(next_day, zone))
+    return db.paginate(
+        query.order_by(BoardSession.starts_at, BoardSession.id),
+        page=filters.get("page", 1),
+        per_page=filters.get("per_page") or current_app.config["PAGE_SIZE"],
+        error_out=False,
+        count=True,
+    )
 
 
 def upcoming_sessions(board: Board, limit: int = 30) -> list[BoardSession]:

@@ -8,26 +8,21 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from telemed.auth.decorators import roles_required
 from telemed.auth.models import Role
 from telemed.boards import service as board_service
-from telemed.boards.models import SessionKind
 from telemed.boards.views import back_to, board_time, form_data
-from telemed.cases.access import visible_cases
-from telemed.cases.models import Case
-from telemed.core.clock import now_utc
+from telemed.cases.access import seen_case_ids
 from telemed.core.errors import DomainError, InputError, NotFound
 from telemed.core.flashing import flash_error, refused
-from telemed.extensions import db
 from telemed.invites import rsvp
 from telemed.invites import service as invites
 from telemed.sessions import access as session_access
 from telemed.sessions import agenda as agenda_service
 from telemed.sessions import assignment, order_of_business
 from telemed.sessions import service as session_service
-from telemed.sessions.models import BoardSession, SchedulingFlag, SessionStatus
+from telemed.sessions.models import BoardSession
 
 bp = Blueprint("sessions", __name__)
 staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -137,56 +132,28 @@ def viewable_session(session_id: int) -> BoardSession:
     return session
 
 
-def agenda_open(session: BoardSession) -> bool:
-    return (
-        session.kind is SessionKind.CASE_REVIEW
-        and session.status is SessionStatus.PLANNED
-        and session.cutoff_at > now_utc()
-    )
-
-
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def session_detail(session_id: int):  # type: ignore[no-untyped-def]
     session = viewable_session(session_id)
     agenda = session.agenda
-    case_ids = [item.case_id for item in agenda]
-    linkable = set(
-        db.session.scalars(
-            visible_cases(current_user).with_only_columns(Case.id).where(Case.id.in_(case_ids))
-        )
-    )
-    editable = current_user.is_staff and agenda_open(session)
-    now = now_utc()
+    can = session_access.actions_on(current_user, session)
     return render_template(
         "sessions/session.html",
         session=session,
         board=session.board,
         agenda=agenda,
-        linkable=linkable,
+        linkable=seen_case_ids(current_user, (item.case_id for item in agenda)),
         order=session.order_of_business or order_of_business.order_of_business(session),
         order_final=session.order_of_business is not None,
-        editable=editable,
+        editable=can.edit_agenda,
         # Members and coordinators record outcomes in the review panel of the session room.
-        can_discuss=(
-            current_user.is_staff or board_service.is_member(current_user, session.board_id)
-        )
-        and session.status in (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
-        and now >= session.starts_at - session_service.DECIDE_FROM,
-        can_reschedule=current_user.is_staff
-        and session.status in (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED),
-        other_sessions=[
-            s for s in assignment.open_sessions(session.board, now) if s.id != session.id
-        ]
-        if editable
-        else [],
-        placeable=agenda_service.placeable_cases(session.board) if editable else [],
+        can_discuss=can.decide,
+        can_reschedule=can.reschedule,
+        other_sessions=agenda_service.other_open_sessions(session) if can.edit_agenda else [],
+        placeable=agenda_service.placeable_cases(session.board) if can.edit_agenda else [],
         attendance=rsvp.attendance(session, current_user),
-        audience_choices=invites.audience_choices()
-        if current_user.is_staff
-        and session.kind is not SessionKind.CASE_REVIEW
-        and session.status in (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
-        else [],
+        audience_choices=invites.audience_choices() if can.set_audience else [],
     )
 
 
@@ -222,30 +189,23 @@ def agenda_remove(item_id: int):  # type: ignore[no-untyped-def]
 @staff_required
 def agenda_transfer(item_id: int):  # type: ignore[no-untyped-def]
     target_id = request.form.get("session_id", type=int)
-
-    def transfer(item: Any) -> None:
-        target = db.session.get(BoardSession, target_id) if target_id else None
-        if target is None or target.board_id != item.session.board_id:
-            raise InputError({"session_id": [_("Choose another session of this board.")]})
-        agenda_service.place_by_hand(current_user, item.case, target)
-
-    return agenda_action(item_id, transfer)
+    return agenda_action(
+        item_id, lambda item: agenda_service.transfer(current_user, item, target_id)
+    )
 
 
 @bp.post("/sessions/<int:session_id>/place")
 @staff_required
 def agenda_place(session_id: int):  # type: ignore[no-untyped-def]
     session = session_service.get_session(session_id)
-    case_id = request.form.get("case_id", type=int)
-    case = db.session.get(Case, case_id) if case_id else None
     try:
-        if case is None:
-            raise InputError({"case_id": [_("Choose a case.")]})
-        agenda_service.place_by_hand(current_user, case, session)
+        item = agenda_service.place_case(
+            current_user, session, request.form.get("case_id", type=int)
+        )
     except DomainError as err:
         flash_error(err)
     else:
-        flash(_("Case %(code)s placed on the agenda.", code=case.code), "success")
+        flash(_("Case %(code)s placed on the agenda.", code=item.case.code), "success")
     return redirect(url_for("sessions.session_detail", session_id=session.id))
 
 
@@ -264,13 +224,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 @bp.post("/boards/flags/<int:flag_id>/extraordinary")
 @staff_required
 def flag_extraordinary(flag_id: int):  # type: ignore[no-untyped-def]
-    flag = db.session.scalar(
-        select(SchedulingFlag).where(
-            SchedulingFlag.id == flag_id, SchedulingFlag.resolved_at.is_(None)
-        )
-    )
-    if flag is None:
-        abort(404)
+    flag = agenda_service.get_open_flag(flag_id)
     try:
         item = agenda_service.extraordinary_for_flag(current_user, flag)
     except DomainError as err:
@@ -284,9 +238,6 @@ def flag_extraordinary(flag_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/boards/cases/<int:case_id>/release")
 @staff_required
 def release(case_id: int):  # type: ignore[no-untyped-def]
-    case = db.session.get(Case, case_id)
-    if case is None:
-        abort(404)
-    agenda_service.release_hold(current_user, case)
+    case = agenda_service.release_held(current_user, case_id)
     flash(_("Case %(code)s goes back to automatic assignment.", code=case.code), "success")
     return redirect(url_for("sessions.dashboard"))
