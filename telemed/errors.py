@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -34,7 +35,9 @@ def friendly_message(code: int) -> str:
     return messages.get(code, _("The request could not be completed."))
 
 
-def respond(code: int, message: str | None = None, errors: dict | None = None):  # type: ignore[no-untyped-def]
+def respond(
+    code: int, message: str | None = None, errors: dict | None = None
+) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         body: dict = {
             "code": code,
@@ -55,7 +58,7 @@ def respond(code: int, message: str | None = None, errors: dict | None = None): 
     )
 
 
-def handle_http(error: HTTPException):  # type: ignore[no-untyped-def]
+def handle_http(error: HTTPException) -> ResponseReturnValue:
     transaction.rollback()  # before the error page reads anything
     code = error.code or 500
     data = getattr(error, "data", None) or {}
@@ -75,7 +78,7 @@ def handle_http(error: HTTPException):  # type: ignore[no-untyped-def]
     return body, status, extra
 
 
-def handle_domain(error: DomainError):  # type: ignore[no-untyped-def]
+def handle_domain(error: DomainError) -> ResponseReturnValue:
     transaction.rollback()  # before the error page reads anything
     if isinstance(error, InputError):
         return respond(422, errors=error.errors)
@@ -83,7 +86,7 @@ def handle_domain(error: DomainError):  # type: ignore[no-untyped-def]
     return respond(error.status_code, message)
 
 
-def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
+def handle_unexpected(error: Exception) -> ResponseReturnValue:
     transaction.rollback()  # before the error page reads anything
     if isinstance(error, HTTPException):
         return handle_http(error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 bp = Blueprint("home", __name__)
@@ -10,10 +11,10 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return redirect(url_for("cases.index"))
 
 
 @bp.get("/healthz")
-def health():  # type: ignore[no-untyped-def]
+def health() -> ResponseReturnValue:
     return {"status": "ok"}

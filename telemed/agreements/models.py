@@ -12,11 +12,11 @@ from telemed.boards.models import Board
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime
-from telemed.extensions import db
+from telemed.extensions import Model
 from telemed.sessions.models import BoardSession
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     """An acuerdo: followed up at every later session of the board until marked done."""
 
     __tablename__ = "agreements"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -80,7 +81,7 @@ def back(default: str) -> str:
 
 @bp.post("/sessions/<int:session_id>/agreements")
 @login_required
-def create(session_id: int):  # type: ignore[no-untyped-def]
+def create(session_id: int) -> ResponseReturnValue:
     session = get_session(session_id)
     require_room(current_user, session)
     data = {k: v for k, v in request.form.items()
@@ -97,7 +98,7 @@ def create(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/agreements/<int:agreement_id>/done")
 @login_required
-def done(agreement_id: int):  # type: ignore[no-untyped-def]
+def done(agreement_id: int) -> ResponseReturnValue:
     agreement = get_visible_agreement(current_user, agreement_id)
     data = {k: v for k, v in request.form.items() if k in ("note", "session_id")}
     try:
@@ -112,7 +113,7 @@ def done(agreement_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/agreements/<int:agreement_id>/reopen")
 @login_required
-def reopen(agreement_id: int):  # type: ignore[no-untyped-def]
+def reopen(agreement_id: int) -> ResponseReturnValue:
     agreement = get_visible_agreement(current_user, agreement_id)
     try:
         service.reopen(current_user, agreement)

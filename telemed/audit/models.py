@@ -10,13 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime
-from telemed.extensions import db
+from telemed.extensions import Model
 
 if TYPE_CHECKING:  # the audit sits below the accounts: it names a user, it never loads one
     from telemed.auth.models import User
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entries"
     __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
 

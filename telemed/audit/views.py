@@ -6,6 +6,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from telemed.audit import service
@@ -19,7 +20,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 @bp.get("/")
 @admin_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     filters = load_or_raise(AuditQuerySchema(), request.args.to_dict())
     zone = ZoneInfo(current_user.display_timezone)
     bounds = dict(filters)

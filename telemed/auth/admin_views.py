@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -26,24 +27,24 @@ def form_data() -> dict[str, Any]:
 
 @bp.get("/")
 @admin_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     page = service.list_users(request.args.get("page", 1, type=int))
     return render_template("admin/users.html", page=page)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     return save(None)
 
 
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_required
-def edit(user_id: int):  # type: ignore[no-untyped-def]
+def edit(user_id: int) -> ResponseReturnValue:
     return save(service.get_user(user_id))
 
 
-def save(user: User | None):  # type: ignore[no-untyped-def]
+def save(user: User | None) -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
@@ -67,7 +68,7 @@ def save(user: User | None):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:user_id>/active")
 @admin_required
-def set_active(user_id: int):  # type: ignore[no-untyped-def]
+def set_active(user_id: int) -> ResponseReturnValue:
     user = service.get_user(user_id)
     active = request.form.get("active") == "1"
     try:

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
-from telemed.extensions import db
+from telemed.extensions import Model, db
 
 
 class Role(enum.StrEnum):
@@ -93,7 +93,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal bearer token; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

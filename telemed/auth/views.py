@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -39,7 +40,7 @@ def submitted_email() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 @limiter.limit(login_limit_per_account, methods=["POST"], key_func=submitted_email)
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     next_url = request.values.get("next")
     if not service.is_safe_next(next_url):
         next_url = None
@@ -60,7 +61,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -68,7 +69,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password() -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
@@ -85,7 +86,7 @@ def change_password():  # type: ignore[no-untyped-def]
 
 @bp.get("/profile")
 @login_required
-def profile():  # type: ignore[no-untyped-def]
+def profile() -> ResponseReturnValue:
     return render_template(
         "auth/profile.html",
         tokens=tokens.active_tokens(current_user),
@@ -97,7 +98,7 @@ def profile():  # type: ignore[no-untyped-def]
 
 @bp.post("/profile/timezone")
 @login_required
-def set_timezone():  # type: ignore[no-untyped-def]
+def set_timezone() -> ResponseReturnValue:
     try:
         service.set_timezone(current_user, request.form.get("timezone"))
     except InputError as err:
@@ -112,7 +113,7 @@ def set_timezone():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens")
 @login_required
-def create_token():  # type: ignore[no-untyped-def]
+def create_token() -> ResponseReturnValue:
     _token, secret = tokens.create_token(current_user, request.form.get("name", ""))
     session["new_token_secret"] = secret  # shown once on the next page, then forgotten
     flash(_("Token created. Copy it now: it will not be shown again."), "success")
@@ -121,14 +122,14 @@ def create_token():  # type: ignore[no-untyped-def]
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: int) -> ResponseReturnValue:
     tokens.revoke_token(current_user, token_id)
     flash(_("Token revoked."), "info")
     return redirect(url_for("auth.profile"))
 
 
 @bp.post("/language")
-def set_language():  # type: ignore[no-untyped-def]
+def set_language() -> ResponseReturnValue:
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale

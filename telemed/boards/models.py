@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from telemed.auth.models import Discipline, User
 from telemed.core.types import enum_column
 from telemed.core.vocabulary import Specialty
-from telemed.extensions import db
+from telemed.extensions import Model, db
 
 
 class SessionKind(enum.StrEnum):
@@ -34,7 +34,7 @@ class MemberRole(enum.StrEnum):
     GUEST = "guest"
 
 
-class Board(db.Model):
+class Board(Model):
     __tablename__ = "boards"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +78,7 @@ class Board(db.Model):
         return [link.specialty for link in self.specialties]
 
 
-class BoardSpecialty(db.Model):
+class BoardSpecialty(Model):
     """Routes cases: each specialty belongs to at most one board."""
 
     __tablename__ = "board_specialties"
@@ -90,7 +90,7 @@ class BoardSpecialty(db.Model):
     board: Mapped[Board] = relationship(back_populates="specialties")
 
 
-class BoardMember(db.Model):
+class BoardMember(Model):
     __tablename__ = "board_members"
     __table_args__ = (UniqueConstraint("board_id", "user_id"),)
 

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -68,23 +69,23 @@ def back_to(endpoint: str) -> str:
 
 @bp.get("/boards/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("boards/list.html", boards=service.list_boards())
 
 
 @bp.route("/boards/new", methods=["GET", "POST"])
 @staff_required
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     return save_board(None)
 
 
 @bp.route("/boards/<int:board_id>/edit", methods=["GET", "POST"])
 @staff_required
-def edit(board_id: int):  # type: ignore[no-untyped-def]
+def edit(board_id: int) -> ResponseReturnValue:
     return save_board(service.get_board(board_id))
 
 
-def save_board(board: Board | None):  # type: ignore[no-untyped-def]
+def save_board(board: Board | None) -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         data = board_form_data()
@@ -146,7 +147,7 @@ def discipline_choices() -> list[tuple[Discipline, Any]]:
 
 @bp.get("/boards/<int:board_id>")
 @login_required
-def detail(board_id: int):  # type: ignore[no-untyped-def]
+def detail(board_id: int) -> ResponseReturnValue:
     board = service.get_board(board_id)
     return render_template(
         "boards/detail.html",
@@ -159,7 +160,7 @@ def detail(board_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/boards/<int:board_id>/members", methods=["GET", "POST"])
 @staff_required
-def members(board_id: int):  # type: ignore[no-untyped-def]
+def members(board_id: int) -> ResponseReturnValue:
     board = service.get_board(board_id)
     if request.method == "POST":
         try:
@@ -171,11 +172,11 @@ def members(board_id: int):  # type: ignore[no-untyped-def]
     return render_members(board)
 
 
-def render_members(  # type: ignore[no-untyped-def]
+def render_members(
     board: Board,
     errors: dict[str, list[str]] | None = None,
     role_errors: dict[int, list[str]] | None = None,
-):
+) -> ResponseReturnValue:
     """The members page; with errors (beside the add form or a role select) it answers 422."""
     from telemed.auth.labels import ROLE_LABELS
 
@@ -195,7 +196,7 @@ def render_members(  # type: ignore[no-untyped-def]
 
 @bp.post("/boards/<int:board_id>/members/<int:member_id>/role")
 @staff_required
-def member_role(board_id: int, member_id: int):  # type: ignore[no-untyped-def]
+def member_role(board_id: int, member_id: int) -> ResponseReturnValue:
     board = service.get_board(board_id)
     member = service.get_member(board, member_id)
     try:
@@ -208,7 +209,7 @@ def member_role(board_id: int, member_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/boards/<int:board_id>/members/<int:member_id>/remove")
 @staff_required
-def member_remove(board_id: int, member_id: int):  # type: ignore[no-untyped-def]
+def member_remove(board_id: int, member_id: int) -> ResponseReturnValue:
     board = service.get_board(board_id)
     member = service.get_member(board, member_id)
     name = member.user.name

@@ -13,7 +13,7 @@ from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
 from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
-from telemed.extensions import db
+from telemed.extensions import Model
 
 
 class CaseStatus(enum.StrEnum):
@@ -41,7 +41,7 @@ class Urgency(enum.StrEnum):
     URGENT = "urgent"
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "cases"
     __table_args__ = (
         # The dashboard's waiting times for one centre or state, read from the index alone.
@@ -116,7 +116,7 @@ def mask_reference(reference: str) -> str:
     return "•••" + visible
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file of a case, stored outside static files under its content hash."""
 
     __tablename__ = "attachments"
@@ -135,7 +135,7 @@ class Attachment(db.Model):
     uploaded_by: Mapped[User] = relationship()
 
 
-class CaseEvent(db.Model):
+class CaseEvent(Model):
     """One step in a case's life: what happened, who did it, and any message with it."""
 
     __tablename__ = "case_events"

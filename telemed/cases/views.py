@@ -14,6 +14,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -43,7 +44,7 @@ def uploaded_files() -> list[tuple[str, bytes]]:
 
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     filters = service.parse_list_query(request.args)
     page = service.list_cases(current_user, filters)
     centres = list_centres() if current_user.is_staff else []
@@ -52,7 +53,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     if not current_user.is_referring:
         abort(403)
     errors: dict[str, list[str]] = {}
@@ -75,7 +76,7 @@ def new():  # type: ignore[no-untyped-def]
     return render_form(None, errors)
 
 
-def render_form(case: Case | None, errors: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+def render_form(case: Case | None, errors: dict[str, list[str]]) -> ResponseReturnValue:
     """The form, refilled with what was typed (after an error) or the case as saved."""
     if request.method == "POST":
         values: dict[str, Any] = request.form.to_dict()
@@ -89,7 +90,7 @@ def render_form(case: Case | None, errors: dict[str, list[str]]):  # type: ignor
 
 @bp.get("/<int:case_id>")
 @login_required
-def detail(case_id: int):  # type: ignore[no-untyped-def]
+def detail(case_id: int) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
     service.record_view(current_user, case)
     return render_template(
@@ -107,7 +108,7 @@ def detail(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(case_id: int):  # type: ignore[no-untyped-def]
+def edit(case_id: int) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
     if not (is_case_centre_doctor(current_user, case) and case.status in service.EDITABLE_STATUSES):
         abort(403)
@@ -125,7 +126,7 @@ def edit(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:case_id>/actions/<action>")
 @login_required
-def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
+def act(case_id: int, action: str) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
     try:
         service.transition(current_user, case, action, request.form.get("message"))
@@ -141,7 +142,7 @@ def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:case_id>/attachments")
 @login_required
-def upload(case_id: int):  # type: ignore[no-untyped-def]
+def upload(case_id: int) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
     try:
         service.add_attachments(
@@ -156,7 +157,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<int:case_id>/attachments/<int:attachment_id>/material")
 @login_required
-def attachment_material(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def attachment_material(case_id: int, attachment_id: int) -> ResponseReturnValue:
     """Say what a file already attached is (pathology report, immunophenotype, ...)."""
     case = get_visible_case(current_user, case_id)
     attachment = service.get_attachment(case, attachment_id)
@@ -171,7 +172,7 @@ def attachment_material(case_id: int, attachment_id: int):  # type: ignore[no-un
 
 @bp.get("/<int:case_id>/attachments/<int:attachment_id>")
 @login_required
-def download_attachment(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def download_attachment(case_id: int, attachment_id: int) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
     attachment = next((a for a in case.attachments if a.id == attachment_id), None)
     if attachment is None:

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from telemed.core.types import enum_column
-from telemed.extensions import db
+from telemed.extensions import Model
 
 
 class CentreKind(enum.StrEnum):
@@ -38,7 +38,7 @@ CAPABILITY_COUNTS = (
 )
 
 
-class Centre(db.Model):
+class Centre(Model):
     __tablename__ = "centres"
 
     id: Mapped[int] = mapped_column(primary_key=True)

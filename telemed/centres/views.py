@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -27,23 +28,23 @@ def form_data() -> dict[str, Any]:
 
 @bp.get("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return render_template("centres/list.html", centres=service.list_centres())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     return save(None)
 
 
 @bp.route("/<int:centre_id>/edit", methods=["GET", "POST"])
 @admin_required
-def edit(centre_id: int):  # type: ignore[no-untyped-def]
+def edit(centre_id: int) -> ResponseReturnValue:
     return save(service.get_centre(centre_id))
 
 
-def save(centre: Centre | None):  # type: ignore[no-untyped-def]
+def save(centre: Centre | None) -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime
-from telemed.extensions import db
+from telemed.extensions import Model
 from telemed.room.models import Attendance
 from telemed.sessions.models import BoardSession
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """Attendance at a training or keynote session, checkable by its code on a public page."""
 
     __tablename__ = "certificates"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -57,7 +58,7 @@ def pdf_response(certificate: Certificate) -> Response:
 
 @bp.get("/sessions/<int:session_id>/certificate.pdf")
 @login_required
-def own_certificate(session_id: int):  # type: ignore[no-untyped-def]
+def own_certificate(session_id: int) -> ResponseReturnValue:
     """The caller's certificate, if they were present at the (ended) session."""
     session = session_service.get_session(session_id)
     return pdf_response(certificates.certificate_for_self(current_user, session))
@@ -65,7 +66,7 @@ def own_certificate(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/certificates/attendance/<int:attendance_id>.pdf")
 @login_required
-def attendance_certificate(attendance_id: int):  # type: ignore[no-untyped-def]
+def attendance_certificate(attendance_id: int) -> ResponseReturnValue:
     """Any attendee's certificate (guests too), for coordinators."""
     return pdf_response(certificates.certificate_for_attendance(current_user, attendance_id))
 
@@ -75,7 +76,7 @@ def attendance_certificate(attendance_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/verify")
 @limiter.limit(verify_limit)
-def verify_form():  # type: ignore[no-untyped-def]
+def verify_form() -> ResponseReturnValue:
     typed = request.args.get("code", "").strip()
     if typed:
         code = certificates.normalise_code(typed)
@@ -87,7 +88,7 @@ def verify_form():  # type: ignore[no-untyped-def]
 
 @bp.get("/verify/<code>")
 @limiter.limit(verify_limit)
-def verify(code: str):  # type: ignore[no-untyped-def]
+def verify(code: str) -> ResponseReturnValue:
     found = certificates.verify(code)
     if found is None:
         return render_template("certificates/verify.html", typed=code, unknown=True), 404

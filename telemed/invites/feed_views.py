@@ -4,6 +4,7 @@ that makes a new private feed URL."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -43,7 +44,7 @@ def calendar_response(body: bytes, filename: str, *, disposition: str, cache: st
 
 
 @bp.get("/feeds/<token>.ics")
-def private_feed(token: str):  # type: ignore[no-untyped-def]
+def private_feed(token: str) -> ResponseReturnValue:
     """A user's sessions for calendar subscriptions; the secret token is the credential."""
     user = feeds.user_for_token(token)
     if user is None:
@@ -59,7 +60,7 @@ def private_feed(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/feeds/boards/<int:board_id>.ics")
-def board_feed(board_id: int):  # type: ignore[no-untyped-def]
+def board_feed(board_id: int) -> ResponseReturnValue:
     """A board's training and keynote sessions, when the coordinator published them."""
     board = board_service.find_board(board_id)
     if board is None or not board.public_feed:
@@ -74,7 +75,7 @@ def board_feed(board_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/sessions/<int:session_id>.ics")
 @login_required
-def session_download(session_id: int):  # type: ignore[no-untyped-def]
+def session_download(session_id: int) -> ResponseReturnValue:
     """One session as a file to open in a calendar; seen by whoever sees the session page."""
     try:
         board_session = session_service.get_session(session_id)
@@ -92,7 +93,7 @@ def session_download(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/feeds/regenerate")
 @login_required
-def regenerate():  # type: ignore[no-untyped-def]
+def regenerate() -> ResponseReturnValue:
     """Make a new private feed URL: the old one stops working at once."""
     had_feed = feeds.feed_of(current_user) is not None
     token = feeds.regenerate(current_user)

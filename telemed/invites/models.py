@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime
-from telemed.extensions import db
+from telemed.extensions import Model
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """A user's private feed URL: only the token's SHA-256 is stored; regenerating revokes."""
 
     __tablename__ = "calendar_feeds"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -50,11 +51,13 @@ def discipline_label(value: str) -> Any:
         return value
 
 
-def invalid_link():  # type: ignore[no-untyped-def]
+def invalid_link() -> ResponseReturnValue:
     return render_template("invites/rsvp_invalid.html"), 400
 
 
-def rsvp_page(template: str, attendee: SessionAttendee, partstat: PartStat, token: str):  # type: ignore[no-untyped-def]
+def rsvp_page(
+    template: str, attendee: SessionAttendee, partstat: PartStat, token: str
+) -> ResponseReturnValue:
     """Shown in the attendee's language, with the time on their own clock."""
     session = attendee.session
     with in_language_of(attendee.user):
@@ -79,7 +82,7 @@ def rsvp_page(template: str, attendee: SessionAttendee, partstat: PartStat, toke
 
 
 @bp.get("/rsvp/<token>")
-def confirm(token: str):  # type: ignore[no-untyped-def]
+def confirm(token: str) -> ResponseReturnValue:
     """A confirmation page: a GET (a mail scanner's prefetch too) changes nothing."""
     try:
         attendee, partstat = rsvp_links.read_token(token)
@@ -90,7 +93,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/rsvp/<token>")
 @csrf.exempt  # the signed token is the credential
-def answer(token: str):  # type: ignore[no-untyped-def]
+def answer(token: str) -> ResponseReturnValue:
     try:
         attendee, partstat = rsvp.answer_by_link(token)
     except (rsvp_links.InvalidLink, DomainError):
@@ -107,7 +110,7 @@ def session_or_404(session_id: int) -> BoardSession:
 
 @bp.post("/sessions/<int:session_id>/rsvp")
 @login_required
-def session_rsvp(session_id: int):  # type: ignore[no-untyped-def]
+def session_rsvp(session_id: int) -> ResponseReturnValue:
     session = session_or_404(session_id)
     if not session_access.can_view_session(current_user, session):
         abort(404)
@@ -125,7 +128,7 @@ def session_rsvp(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/audience")
 @staff_required
-def session_audience(session_id: int):  # type: ignore[no-untyped-def]
+def session_audience(session_id: int) -> ResponseReturnValue:
     session = session_or_404(session_id)
     try:
         invites.set_audience(current_user, session, request.form.get("audience_scope"))

@@ -8,10 +8,10 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from telemed.core.types import UTCDateTime
-from telemed.extensions import db
+from telemed.extensions import Model
 
 
-class SchedulerLease(db.Model):
+class SchedulerLease(Model):
     __tablename__ = "scheduler_leases"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)

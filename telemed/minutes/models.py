@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from telemed.auth.models import User
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
-from telemed.extensions import db
+from telemed.extensions import Model
 from telemed.sessions.models import BoardSession
 
 
@@ -20,7 +20,7 @@ class MinutesStatus(enum.StrEnum):
     FINAL = "final"
 
 
-class Minutes(db.Model):
+class Minutes(Model):
     """The minuta of a session: generated from the record while a draft, frozen once final."""
 
     __tablename__ = "minutes"
@@ -43,7 +43,7 @@ class Minutes(db.Model):
     )
 
 
-class MinutesAddendum(db.Model):
+class MinutesAddendum(Model):
     """A dated correction to final minutes."""
 
     __tablename__ = "minutes_addenda"

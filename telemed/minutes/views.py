@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -95,14 +96,14 @@ def render_page(
 
 @bp.get("/sessions/<int:session_id>/minutes")
 @login_required
-def page(session_id: int):  # type: ignore[no-untyped-def]
+def page(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     return render_page(session, minutes.read_minutes(current_user, session, via="page"))
 
 
 @bp.get("/sessions/<int:session_id>/minutes/print")
 @login_required
-def print_view(session_id: int):  # type: ignore[no-untyped-def]
+def print_view(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     record = minutes.read_minutes(current_user, session, via="print")
     return render_template(
@@ -115,7 +116,7 @@ def print_view(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/sessions/<int:session_id>/minutes.pdf")
 @login_required
-def pdf(session_id: int):  # type: ignore[no-untyped-def]
+def pdf(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     record = minutes.read_minutes(current_user, session, via="pdf")
     body = minutes_pdf(
@@ -138,7 +139,7 @@ def pdf(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/minutes/finalise")
 @login_required
-def finalise(session_id: int):  # type: ignore[no-untyped-def]
+def finalise(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     try:
         minutes.finalise_minutes(current_user, session)
@@ -151,7 +152,7 @@ def finalise(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/minutes/addenda")
 @login_required
-def addendum(session_id: int):  # type: ignore[no-untyped-def]
+def addendum(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     try:
         minutes.add_session_addendum(current_user, session, request.form.get("text", ""))
@@ -168,7 +169,7 @@ def addendum(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/topic")
 @login_required
-def topic(session_id: int):  # type: ignore[no-untyped-def]
+def topic(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     data = {k: v for k, v in request.form.items() if k in ("topic", "speaker")}
     try:

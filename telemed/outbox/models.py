@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
-from telemed.extensions import db
+from telemed.extensions import Model
 
 
 class OutboxStatus(enum.StrEnum):
@@ -20,7 +20,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 

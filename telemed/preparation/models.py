@@ -13,7 +13,7 @@ from telemed.auth.models import User
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
-from telemed.extensions import db
+from telemed.extensions import Model
 
 
 class NoteKind(enum.StrEnum):
@@ -21,7 +21,7 @@ class NoteKind(enum.StrEnum):
     QUESTION = "question"  # for the referring doctor, who answers on the case page
 
 
-class PreparationNote(db.Model):
+class PreparationNote(Model):
     """A member's preparation note on a case, or a question for the referring doctor."""
 
     __tablename__ = "preparation_notes"
@@ -42,7 +42,7 @@ class PreparationNote(db.Model):
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
 
-class CaseReviewMark(db.Model):
+class CaseReviewMark(Model):
     """A member has reviewed a case before its session."""
 
     __tablename__ = "case_review_marks"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -43,7 +44,7 @@ def case_anchor(case_id: int) -> str:
 
 @bp.get("/sessions/<int:session_id>/preparation")
 @login_required
-def overview(session_id: int):  # type: ignore[no-untyped-def]
+def overview(session_id: int) -> ResponseReturnValue:
     """The agenda with who reviewed each case, open questions and missing material."""
     session = get_session(session_id)
     require_runner(current_user, session)
@@ -64,7 +65,7 @@ def overview(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/cases/<int:case_id>/notes")
 @login_required
-def add_note(session_id: int, case_id: int):  # type: ignore[no-untyped-def]
+def add_note(session_id: int, case_id: int) -> ResponseReturnValue:
     session = get_session(session_id)
     data = {k: v for k, v in request.form.items() if k in ("kind", "text")}
     try:
@@ -81,7 +82,7 @@ def add_note(session_id: int, case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/cases/<int:case_id>/reviewed")
 @login_required
-def reviewed(session_id: int, case_id: int):  # type: ignore[no-untyped-def]
+def reviewed(session_id: int, case_id: int) -> ResponseReturnValue:
     session = get_session(session_id)
     try:
         preparation.mark_reviewed(current_user, session, case_id)
@@ -94,7 +95,7 @@ def reviewed(session_id: int, case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/questions/<int:note_id>/answer")
 @login_required
-def answer(note_id: int):  # type: ignore[no-untyped-def]
+def answer(note_id: int) -> ResponseReturnValue:
     note = preparation.get_question(current_user, note_id)
     case_id = note.case_id
     try:

@@ -13,7 +13,7 @@ from telemed.cases.models import Case
 from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
-from telemed.extensions import db
+from telemed.extensions import Model
 from telemed.room.models import Recommendation
 
 
@@ -35,7 +35,7 @@ class ReferralStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Referral(db.Model):
+class Referral(Model):
     """A patient sent to a centre that can resolve the case (e.g. HITO for a transplant)."""
 
     __tablename__ = "referrals"
@@ -73,7 +73,7 @@ class Referral(db.Model):
     )
 
 
-class ReferralStep(db.Model):
+class ReferralStep(Model):
     """A dated step or note on a referral, by either centre."""
 
     __tablename__ = "referral_steps"

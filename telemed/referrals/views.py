@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -116,7 +117,7 @@ def back(default: str) -> str:
 
 @bp.get("/referrals")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Incoming and outgoing referrals of the user's centre (all for staff)."""
     filters = service.parse_list_query(request.args)
     page = service.list_referrals(current_user, filters)
@@ -130,7 +131,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/referrals/<int:referral_id>")
 @login_required
-def detail(referral_id: int):  # type: ignore[no-untyped-def]
+def detail(referral_id: int) -> ResponseReturnValue:
     referral = get_visible_referral(current_user, referral_id)
     service.record_view(current_user, referral)
     return render_template(
@@ -142,7 +143,7 @@ def detail(referral_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/referrals/<int:referral_id>/status")
 @login_required
-def change_status(referral_id: int):  # type: ignore[no-untyped-def]
+def change_status(referral_id: int) -> ResponseReturnValue:
     referral = get_visible_referral(current_user, referral_id)
     data = {k: v for k, v in request.form.items() if k in ("status", "note", "scheduled_for",
                                                             "pending_studies")}  # fmt: skip
@@ -161,7 +162,7 @@ def change_status(referral_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/referrals/<int:referral_id>/notes")
 @login_required
-def add_note(referral_id: int):  # type: ignore[no-untyped-def]
+def add_note(referral_id: int) -> ResponseReturnValue:
     referral = get_visible_referral(current_user, referral_id)
     try:
         service.add_note(current_user, referral, {"note": request.form.get("note", "")})
@@ -182,7 +183,7 @@ def visible_recommendation(recommendation_id: int) -> Recommendation:
 
 @bp.get("/recommendations/<int:recommendation_id>/refer")
 @login_required
-def refer(recommendation_id: int):  # type: ignore[no-untyped-def]
+def refer(recommendation_id: int) -> ResponseReturnValue:
     """The "refer" form with centres suggested for the needs in the query (works without
     JavaScript: the needs form is a GET to this page)."""
     recommendation = visible_recommendation(recommendation_id)
@@ -192,7 +193,7 @@ def refer(recommendation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/recommendations/<int:recommendation_id>/refer")
 @login_required
-def create(recommendation_id: int):  # type: ignore[no-untyped-def]
+def create(recommendation_id: int) -> ResponseReturnValue:
     recommendation = visible_recommendation(recommendation_id)
     data: dict[str, Any] = {
         k: v for k, v in request.form.items()

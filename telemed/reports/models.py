@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime
-from telemed.extensions import db
+from telemed.extensions import Model, db
 
 
 class RollupGroup:
@@ -49,7 +49,7 @@ class StatsRollupTotal(RollupGroup, db.Model):
     __table_args__ = (Index("ix_stats_rollup_totals_family", "family"),)
 
 
-class StatsRollupMonth(db.Model):
+class StatsRollupMonth(Model):
     """A month whose roll-ups are built (on ``zone``'s clock); absent means "compute live"."""
 
     __tablename__ = "stats_rollup_months"
@@ -61,7 +61,7 @@ class StatsRollupMonth(db.Model):
     definitions: Mapped[str] = mapped_column(String(16), server_default="")
 
 
-class StatsRollupTotals(db.Model):
+class StatsRollupTotals(Model):
     """The months ``zone``'s totals sum: ``first_month`` up to (not including) ``through``.
     Absent (forgotten whenever a rolled-up month is) means "sum the months"."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_login import current_user
 
@@ -29,13 +30,13 @@ def number_formatting() -> dict[str, Any]:
 
 @bp.get("/")
 @staff_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return redirect(url_for("reports.view", view="overview", **request.args))
 
 
 @bp.get("/<view>")
 @staff_required
-def view(view: str):  # type: ignore[no-untyped-def]
+def view(view: str) -> ResponseReturnValue:
     if view not in service.VIEWS:
         abort(404)
     try:
@@ -51,7 +52,7 @@ def view(view: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/<view>/<table>.csv")
 @staff_required
-def table_download(view: str, table: str):  # type: ignore[no-untyped-def]
+def table_download(view: str, table: str) -> ResponseReturnValue:
     if view not in service.VIEWS:
         abort(404)
     scope = build_scope(current_user, request.args, full=True)

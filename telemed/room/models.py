@@ -13,7 +13,7 @@ from telemed.auth.models import User
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
-from telemed.extensions import db
+from telemed.extensions import Model
 from telemed.sessions.models import AgendaItem, BoardSession
 
 if TYPE_CHECKING:  # a referral points back at its recommendation; only the types meet here
@@ -30,7 +30,7 @@ class AttendanceRole(enum.StrEnum):
     GUEST = "guest"
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """One person present at a session: a user of the service, or a guest by name and unit."""
 
     __tablename__ = "attendances"
@@ -72,7 +72,7 @@ class Adherence(enum.StrEnum):
     NO = "no"
 
 
-class Recommendation(db.Model):
+class Recommendation(Model):
     """The board's structured second opinion on a case, from one agenda entry."""
 
     __tablename__ = "recommendations"

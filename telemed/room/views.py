@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -109,7 +110,7 @@ def attendance_context(session: BoardSession) -> dict[str, Any]:
 
 @bp.get("/sessions/<int:session_id>/room")
 @login_required
-def room(session_id: int):  # type: ignore[no-untyped-def]
+def room(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     agenda = session.agenda
     reviewable = {item.id for item in agenda if access.can_review_item(current_user, item)}
@@ -127,7 +128,7 @@ def room(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/sessions/<int:session_id>/room/attendance")
 @login_required
-def attendance(session_id: int):  # type: ignore[no-untyped-def]
+def attendance(session_id: int) -> ResponseReturnValue:
     """The attendance card alone (re-fetched by the room page every 15 seconds)."""
     session = room_session(session_id)
     return render_template("room/_room_attendance.html", **attendance_context(session))
@@ -146,7 +147,7 @@ def room_action(session: BoardSession, action: Any, done: str) -> Any:
 
 @bp.post("/sessions/<int:session_id>/room/attendance")
 @login_required
-def mark(session_id: int):  # type: ignore[no-untyped-def]
+def mark(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     if "email" in request.form:
         return room_action(
@@ -166,7 +167,7 @@ def mark(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/room/guests")
 @login_required
-def add_guest(session_id: int):  # type: ignore[no-untyped-def]
+def add_guest(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     return room_action(
         session,
@@ -179,7 +180,7 @@ def add_guest(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/room/attendance/<int:attendance_id>/remove")
 @login_required
-def remove_attendance(session_id: int, attendance_id: int):  # type: ignore[no-untyped-def]
+def remove_attendance(session_id: int, attendance_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     row = service.get_attendance(session, attendance_id)
     return room_action(
@@ -189,7 +190,7 @@ def remove_attendance(session_id: int, attendance_id: int):  # type: ignore[no-u
 
 @bp.post("/sessions/<int:session_id>/room/start")
 @login_required
-def start(session_id: int):  # type: ignore[no-untyped-def]
+def start(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     return room_action(
         session, lambda: service.start_session(current_user, session), _("The session started.")
@@ -198,7 +199,7 @@ def start(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/room/end")
 @login_required
-def end(session_id: int):  # type: ignore[no-untyped-def]
+def end(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     return room_action(
         session, lambda: service.end_session(current_user, session), _("The session ended.")
@@ -207,7 +208,7 @@ def end(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/room/times")
 @login_required
-def times(session_id: int):  # type: ignore[no-untyped-def]
+def times(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     return room_action(
         session,
@@ -218,7 +219,7 @@ def times(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/room/general-matters")
 @login_required
-def general_matters(session_id: int):  # type: ignore[no-untyped-def]
+def general_matters(session_id: int) -> ResponseReturnValue:
     session = room_session(session_id)
     try:
         service.set_general_matters(current_user, session, form_data())
@@ -241,12 +242,12 @@ def panel_item(session_id: int, item_id: int) -> tuple[BoardSession, AgendaItem]
     return session, item
 
 
-def render_panel(  # type: ignore[no-untyped-def]
+def render_panel(
     session: BoardSession,
     item: AgendaItem,
     errors: dict[str, list[str]] | None = None,
     form: str | None = None,
-):
+) -> ResponseReturnValue:
     case = item.case
     recommendations = service.case_recommendations(case.id)
     earlier = service.earlier_entries(item)
@@ -277,7 +278,7 @@ def render_panel(  # type: ignore[no-untyped-def]
 
 @bp.get("/sessions/<int:session_id>/items/<int:item_id>")
 @login_required
-def panel(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def panel(session_id: int, item_id: int) -> ResponseReturnValue:
     session, item = panel_item(session_id, item_id)
     service.record_view(current_user, "case.review", "case", item.case_id, code=item.case.code,
                      session=session.number)  # fmt: skip
@@ -286,7 +287,7 @@ def panel(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/items/<int:item_id>/outcome")
 @login_required
-def outcome(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def outcome(session_id: int, item_id: int) -> ResponseReturnValue:
     session, item = panel_item(session_id, item_id)
     try:
         recommendation = service.record_outcome(current_user, item, form_data())
@@ -306,7 +307,7 @@ def outcome(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/items/<int:item_id>/recommendations")
 @login_required
-def add_recommendation(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def add_recommendation(session_id: int, item_id: int) -> ResponseReturnValue:
     session, item = panel_item(session_id, item_id)
     try:
         service.add_recommendation(current_user, item, form_data())
@@ -324,7 +325,7 @@ def add_recommendation(session_id: int, item_id: int):  # type: ignore[no-untype
 
 @bp.post("/recommendations/<int:recommendation_id>/adherence")
 @login_required
-def adherence(recommendation_id: int):  # type: ignore[no-untyped-def]
+def adherence(recommendation_id: int) -> ResponseReturnValue:
     recommendation = access.get_visible_recommendation(current_user, recommendation_id)
     case_id = recommendation.case_id
     try:

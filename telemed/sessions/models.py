@@ -23,7 +23,7 @@ from telemed.boards.models import Board, SessionKind
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
-from telemed.extensions import db
+from telemed.extensions import Model
 
 
 class SessionStatus(enum.StrEnum):
@@ -70,7 +70,7 @@ class DeferralReason(enum.StrEnum):
     OTHER = "other"
 
 
-class BoardSession(db.Model):
+class BoardSession(Model):
     """One meeting of a board. ``booked`` counts pending agenda entries (capacity guard)."""
 
     __tablename__ = "board_sessions"
@@ -159,7 +159,7 @@ class BoardSession(db.Model):
         return self.minutes_final_at is not None
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     """A case on a session's agenda. At most one pending entry per case (partial index)."""
 
     __tablename__ = "agenda_items"
@@ -215,7 +215,7 @@ class FlagReason(enum.StrEnum):
     NO_SESSION = "no_session"
 
 
-class SchedulingFlag(db.Model):
+class SchedulingFlag(Model):
     """A case the board cannot discuss in time; shown to the coordinator until resolved."""
 
     __tablename__ = "scheduling_flags"
@@ -257,7 +257,7 @@ class PartStat(enum.StrEnum):
     DECLINED = "DECLINED"
 
 
-class SessionAttendee(db.Model):
+class SessionAttendee(Model):
     """An invitee of a session. ``active`` false means they were sent a cancellation."""
 
     __tablename__ = "session_attendees"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -30,7 +31,7 @@ staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
 
 @bp.route("/boards/<int:board_id>/sessions/new", methods=["GET", "POST"])
 @staff_required
-def new_session(board_id: int):  # type: ignore[no-untyped-def]
+def new_session(board_id: int) -> ResponseReturnValue:
     board = board_service.get_board(board_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -54,7 +55,7 @@ def new_session(board_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/sessions/<int:session_id>/move", methods=["GET", "POST"])
 @staff_required
-def move_session(session_id: int):  # type: ignore[no-untyped-def]
+def move_session(session_id: int) -> ResponseReturnValue:
     session = session_service.get_session(session_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -87,7 +88,7 @@ def move_session(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @staff_required
-def cancel_session(session_id: int):  # type: ignore[no-untyped-def]
+def cancel_session(session_id: int) -> ResponseReturnValue:
     session = session_service.get_session(session_id)
     if request.method == "GET":
         return render_template("sessions/cancel.html", session=session)
@@ -103,7 +104,7 @@ def cancel_session(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/boards/generate")
 @staff_required
-def generate():  # type: ignore[no-untyped-def]
+def generate() -> ResponseReturnValue:
     created = session_service.generate_sessions()
     flash(_("%(num)d sessions created.", num=created), "success")
     return redirect(back_to("boards.index"))
@@ -111,7 +112,7 @@ def generate():  # type: ignore[no-untyped-def]
 
 @bp.post("/boards/assign")
 @staff_required
-def assign():  # type: ignore[no-untyped-def]
+def assign() -> ResponseReturnValue:
     report = assignment.assign_cases()
     flash(
         _("Assignment done: %(placed)d placed, %(flagged)d flagged, %(unplaced)d without a place.",
@@ -134,7 +135,7 @@ def viewable_session(session_id: int) -> BoardSession:
 
 @bp.get("/sessions/<int:session_id>")
 @login_required
-def session_detail(session_id: int):  # type: ignore[no-untyped-def]
+def session_detail(session_id: int) -> ResponseReturnValue:
     session = viewable_session(session_id)
     agenda = session.agenda
     can = session_access.actions_on(current_user, session)
@@ -172,7 +173,7 @@ def agenda_action(item_id: int, action: Any) -> Any:
 
 @bp.post("/agenda/<int:item_id>/move")
 @staff_required
-def agenda_move(item_id: int):  # type: ignore[no-untyped-def]
+def agenda_move(item_id: int) -> ResponseReturnValue:
     offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if offset is None:
         abort(400)
@@ -181,13 +182,13 @@ def agenda_move(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/agenda/<int:item_id>/remove")
 @staff_required
-def agenda_remove(item_id: int):  # type: ignore[no-untyped-def]
+def agenda_remove(item_id: int) -> ResponseReturnValue:
     return agenda_action(item_id, lambda item: agenda_service.remove_by_hand(current_user, item))
 
 
 @bp.post("/agenda/<int:item_id>/transfer")
 @staff_required
-def agenda_transfer(item_id: int):  # type: ignore[no-untyped-def]
+def agenda_transfer(item_id: int) -> ResponseReturnValue:
     target_id = request.form.get("session_id", type=int)
     return agenda_action(
         item_id, lambda item: agenda_service.transfer(current_user, item, target_id)
@@ -196,7 +197,7 @@ def agenda_transfer(item_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/sessions/<int:session_id>/place")
 @staff_required
-def agenda_place(session_id: int):  # type: ignore[no-untyped-def]
+def agenda_place(session_id: int) -> ResponseReturnValue:
     session = session_service.get_session(session_id)
     try:
         item = agenda_service.place_case(
@@ -211,7 +212,7 @@ def agenda_place(session_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/boards/dashboard")
 @staff_required
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     return render_template(
         "sessions/dashboard.html",
         flags=assignment.open_flags(),
@@ -223,7 +224,7 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 @bp.post("/boards/flags/<int:flag_id>/extraordinary")
 @staff_required
-def flag_extraordinary(flag_id: int):  # type: ignore[no-untyped-def]
+def flag_extraordinary(flag_id: int) -> ResponseReturnValue:
     flag = agenda_service.get_open_flag(flag_id)
     try:
         item = agenda_service.extraordinary_for_flag(current_user, flag)
@@ -237,7 +238,7 @@ def flag_extraordinary(flag_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/boards/cases/<int:case_id>/release")
 @staff_required
-def release(case_id: int):  # type: ignore[no-untyped-def]
+def release(case_id: int) -> ResponseReturnValue:
     case = agenda_service.release_held(current_user, case_id)
     flash(_("Case %(code)s goes back to automatic assignment.", code=case.code), "success")
     return redirect(url_for("sessions.dashboard"))
