@@ -85,72 +85,39 @@ def scene(request: pytest.FixtureRequest, make_user: Callable[..., User]) -> Sce
 
 # Each kind of object: its HTML door and its API door (reads, or a change that the access
 # rule is asked about first; the bodies are wrong on purpose, so nothing changes).
-def case_doors(s: Scene) -> tuple[Door, Door]:
-    own = s.held.own_case.id
-    return Door("GET", f"/cases/{own}"), Door("GET", f"/api/v1/cases/{own}")
-
-
-def foreign_case_doors(s: Scene) -> tuple[Door, Door]:
-    foreign = s.held.foreign_case.id
-    return Door("GET", f"/cases/{foreign}"), Door("GET", f"/api/v1/cases/{foreign}")
-
-
-def attachment_doors(s: Scene) -> tuple[Door, Door]:
-    path = f"/cases/{s.held.own_case.id}/attachments/{s.attachment_id}"
-    wrong = {"material": "nonsense"}
-    return Door("POST", f"{path}/material", wrong), Door("PATCH", f"/api/v1{path}", wrong)
-
-
-def session_doors(s: Scene) -> tuple[Door, Door]:
-    path = f"/sessions/{s.held.session.id}"
+def read(path: str) -> tuple[Door, Door]:
+    """A page and the API's same path under ``/api/v1``."""
     return Door("GET", path), Door("GET", f"/api/v1{path}")
 
 
-def training_doors(s: Scene) -> tuple[Door, Door]:
-    path = f"/sessions/{s.training.session.id}"
-    return Door("GET", path), Door("GET", f"/api/v1{path}")
-
-
-def minutes_doors(s: Scene) -> tuple[Door, Door]:
-    path = f"/sessions/{s.held.session.id}/minutes"
-    return Door("GET", path), Door("GET", f"/api/v1{path}")
-
-
-def training_minutes_doors(s: Scene) -> tuple[Door, Door]:
-    path = f"/sessions/{s.training.session.id}/minutes"
-    return Door("GET", path), Door("GET", f"/api/v1{path}")
-
-
-def referral_doors(s: Scene) -> tuple[Door, Door]:
-    path = f"/referrals/{s.referral.id}"
-    return Door("GET", path), Door("GET", f"/api/v1{path}")
-
-
-def recommendation_doors(s: Scene) -> tuple[Door, Door]:
-    path = f"/recommendations/{s.recommendation.id}/adherence"
-    wrong = {"adherence": "nonsense"}
-    return Door("POST", path, wrong), Door("POST", f"/api/v1{path}", wrong)
-
-
-def agreement_doors(s: Scene) -> tuple[Door, Door]:
-    path = f"/agreements/{s.held.agreements['own'].id}/done"
-    return (
-        Door("POST", path, {"session_id": "999"}),
-        Door("POST", f"/api/v1{path}", {"session_id": 999}),
-    )
+def change(page: str, api: tuple[str, str], body: dict[str, Any]) -> tuple[Door, Door]:
+    """A form posted to ``page`` and the API's ``(method, path)``, with the same body."""
+    return Door("POST", page, body), Door(api[0], api[1], body)
 
 
 DOORS: dict[str, Callable[[Scene], tuple[Door, Door]]] = {
-    "case": case_doors,
-    "another centre's case": foreign_case_doors,
-    "attachment": attachment_doors,
-    "session": session_doors,
-    "training session": training_doors,
-    "minutes": minutes_doors,
-    "training minutes": training_minutes_doors,
-    "referral": referral_doors,
-    "recommendation": recommendation_doors,
-    "agreement": agreement_doors,
+    "case": lambda s: read(f"/cases/{s.held.own_case.id}"),
+    "another centre's case": lambda s: read(f"/cases/{s.held.foreign_case.id}"),
+    "attachment": lambda s: change(
+        f"/cases/{s.held.own_case.id}/attachments/{s.attachment_id}/material",
+        ("PATCH", f"/api/v1/cases/{s.held.own_case.id}/attachments/{s.attachment_id}"),
+        {"material": "nonsense"},
+    ),
+    "session": lambda s: read(f"/sessions/{s.held.session.id}"),
+    "training session": lambda s: read(f"/sessions/{s.training.session.id}"),
+    "minutes": lambda s: read(f"/sessions/{s.held.session.id}/minutes"),
+    "training minutes": lambda s: read(f"/sessions/{s.training.session.id}/minutes"),
+    "referral": lambda s: read(f"/referrals/{s.referral.id}"),
+    "recommendation": lambda s: change(
+        f"/recommendations/{s.recommendation.id}/adherence",
+        ("POST", f"/api/v1/recommendations/{s.recommendation.id}/adherence"),
+        {"adherence": "nonsense"},
+    ),
+    "agreement": lambda s: change(
+        f"/agreements/{s.held.agreements['own'].id}/done",
+        ("POST", f"/api/v1/agreements/{s.held.agreements['own'].id}/done"),
+        {"session_id": 999},
+    ),
 }
 
 
