@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent / "telemed"
 # the application factory and the generators that drive the whole application.
 TOP_MODULES = {
     "telemed", "telemed.web", "telemed.cli", "telemed.errors", "telemed.templating",
-    "telemed.home", "telemed.i18n", "telemed.models", "telemed.demo",
+    "telemed.home", "telemed.i18n", "telemed.models", "telemed.demo", "telemed.reactions",
 }  # fmt: skip
 TOP_PACKAGES = {"api", "synthetic"}
 INFRASTRUCTURE = {"telemed.extensions"}
