@@ -9,7 +9,7 @@ from marshmallow import fields
 
 from telemed.api.common import json_body
 from telemed.cases import service
-from telemed.cases.access import get_visible_case
+from telemed.cases.access import get_visible_attachment, get_visible_case
 from telemed.cases.schemas import (
     AttachmentMaterialSchema,
     AttachmentOutSchema,
@@ -142,6 +142,5 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def set_material(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
     """Say (or correct) what an attachment is; ``null`` clears it."""
-    case = get_visible_case(current_user, case_id)
-    attachment = service.get_attachment(case, attachment_id)
+    attachment = get_visible_attachment(current_user, case_id, attachment_id)
     return service.set_material(current_user, attachment, json_body())

@@ -35,7 +35,7 @@ from telemed.cases.schemas import (
 )
 from telemed.cases.signals import case_transitioned
 from telemed.core.clock import local_day_start, now_utc
-from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
+from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.schemas import load_or_raise
 from telemed.core.vocabulary import MaterialKind
 from telemed.extensions import db
@@ -333,14 +333,6 @@ def set_material(actor: User, attachment: Attachment, data: dict[str, Any]) -> A
             after=attachment.material.value if attachment.material else None,
         )  # fmt: skip
     db.session.flush()
-    return attachment
-
-
-def get_attachment(case: Case, attachment_id: int) -> Attachment:
-    """An attachment of a case the caller already may see (404 otherwise)."""
-    attachment = next((a for a in case.attachments if a.id == attachment_id), None)
-    if attachment is None:
-        raise NotFound("attachment not found")
     return attachment
 
 

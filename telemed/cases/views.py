@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from telemed.cases import service, storage
-from telemed.cases.access import get_visible_case, is_case_centre_doctor
+from telemed.cases.access import get_visible_attachment, get_visible_case, is_case_centre_doctor
 from telemed.cases.models import Case, CaseStatus
 from telemed.cases.schemas import CaseInputSchema
 from telemed.centres.service import list_centres
@@ -159,8 +159,7 @@ def upload(case_id: int) -> ResponseReturnValue:
 @login_required
 def attachment_material(case_id: int, attachment_id: int) -> ResponseReturnValue:
     """Say what a file already attached is (pathology report, immunophenotype, ...)."""
-    case = get_visible_case(current_user, case_id)
-    attachment = service.get_attachment(case, attachment_id)
+    attachment = get_visible_attachment(current_user, case_id, attachment_id)
     try:
         service.set_material(current_user, attachment, {"material": request.form.get("material")})
     except (InputError, InvalidTransition) as err:  # forbidden is a 403 page
@@ -173,10 +172,7 @@ def attachment_material(case_id: int, attachment_id: int) -> ResponseReturnValue
 @bp.get("/<int:case_id>/attachments/<int:attachment_id>")
 @login_required
 def download_attachment(case_id: int, attachment_id: int) -> ResponseReturnValue:
-    case = get_visible_case(current_user, case_id)
-    attachment = next((a for a in case.attachments if a.id == attachment_id), None)
-    if attachment is None:
-        abort(404)
+    attachment = get_visible_attachment(current_user, case_id, attachment_id)
     service.record_download(current_user, attachment)
     response = send_file(
         storage.path_for(attachment.sha256),
