@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine (python3 and make only):
 #   make run   - virtual environment, install, migrate, demo data, serve on 127.0.0.1:$(PORT)
-#   make test  - install and run the whole suite (ruff, then pytest)
+#   make test  - install and run the whole suite (ruff and mypy, then pytest)
 PYTHON ?= python3
 VENV ?= .venv
 PORT ?= 5000
@@ -36,6 +36,7 @@ test: install lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 translations: $(COMPILED)
 

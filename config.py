@@ -6,7 +6,9 @@ The README lists the variables; keep that table and this module in step.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, overload
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("TELEMED_INSTANCE_PATH", BASE_DIR / "instance"))
@@ -14,6 +16,12 @@ INSTANCE_DIR = Path(os.environ.get("TELEMED_INSTANCE_PATH", BASE_DIR / "instance
 
 class ConfigError(RuntimeError):
     """Raised when the configuration cannot run safely; the message is one clear line."""
+
+
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -36,16 +44,19 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_ints(name: str, default: str) -> tuple[int, ...]:
     """A comma-separated list of whole numbers, e.g. ``24,1``."""
-    return tuple(int(part) for part in (env(name, default) or "").split(",") if part.strip())
+    return tuple(int(part) for part in env(name, default).split(",") if part.strip())
 
 
 class Config:
     """Settings shared by every environment."""
 
     ENV_NAME = "base"
-    SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret")
-    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'telemed.sqlite3'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Production reads both without a default (``validate`` refuses to start without them).
+    SECRET_KEY: str | None = env("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI: str | None = env(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'telemed.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     INSTANCE_PATH = str(INSTANCE_DIR)
     ATTACHMENT_DIR = env("ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
     MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_MB", 20) * 1024 * 1024
@@ -122,7 +133,7 @@ class ProductionConfig(Config):
     REQUIRED = (("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
 
 
-def validate(config: dict) -> None:
+def validate(config: Mapping[str, Any]) -> None:
     """Refuse settings that cannot run safely, naming every missing variable in one line."""
     missing = [f"TELEMED_{var}" for var, key in config.get("REQUIRED", ()) if not config.get(key)]
     if missing:

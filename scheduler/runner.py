@@ -51,7 +51,8 @@ def job_table(app: Flask) -> list[tuple[str, str, IntervalTrigger]]:
     ]  # fmt: skip
 
 
-class AppJobStore(SQLAlchemyJobStore):
+# APScheduler 3 ships no type information, so its job store is ``Any`` to the type checker.
+class AppJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
     """The job store on the application's engine, which the application owns: stopping the
     scheduler must not dispose the web process's connection pool."""
 

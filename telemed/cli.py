@@ -161,6 +161,8 @@ def serve(host: str, port: int, scheduler: bool) -> None:
     """Development server with one embedded scheduler (no reloader, so it starts once)."""
     from flask import current_app
 
+    # The app itself, not the proxy (the server's threads run outside this context); Flask
+    # types ``current_app`` as the app it stands for, so the proxy's method is unknown to mypy.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if scheduler:
         from scheduler import Runner  # telemed imports scheduler only to start it

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -36,10 +37,11 @@ def friendly_message(code: int) -> str:
 
 
 def respond(
-    code: int, message: str | None = None, errors: dict | None = None
-) -> ResponseReturnValue:
+    code: int, message: str | None = None, errors: dict[str, list[str]] | None = None
+) -> tuple[Response | str, int]:
+    """A JSON body for the API, a page for people; and the status."""
     if request.path.startswith("/api/"):
-        body: dict = {
+        body: dict[str, Any] = {
             "code": code,
             "status": HTTPStatus(code).phrase,
             "message": message or friendly_message(code),

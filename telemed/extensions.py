@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -12,7 +12,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # A naming convention keeps constraint names stable across databases and migrations.
@@ -27,6 +27,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model maps one ``Table`` (``__tablename__``), which Core's ``insert`` takes;
+        # SQLAlchemy declares the more general ``FromClause``.
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)
@@ -44,7 +49,8 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 
 
-class TelemedApi(Api):
+# flask-smorest ships no type information, so its ``Api`` is ``Any`` to the type checker.
+class TelemedApi(Api):  # type: ignore[misc]
     """flask-smorest without its global error handler: ``telemed.errors`` answers for all."""
 
     def _register_error_handlers(self) -> None:

@@ -13,7 +13,7 @@ from telemed.extensions import db
 from telemed.sessions.access import can_run_session, visible_session_ids
 
 
-def visible_agreements(user: User) -> Select[tuple[Agreement]]:
+def visible_agreements(user: User) -> Select[Agreement]:
     """Agreements of the sessions ``user`` may see."""
     query = select(Agreement)
     if user.is_staff:

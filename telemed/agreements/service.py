@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from flask import current_app
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select
 from sqlalchemy.orm import aliased
 
@@ -250,10 +251,11 @@ def view(user: User, agreement: Agreement, seen: set[int] | None = None) -> Agre
     """``seen``: ids of cases the viewer sees, when already known (lists)."""
     hidden = False
     if agreement.case_id is not None and not user.is_staff:
-        hidden = (
-            agreement.case_id not in seen if seen is not None
-            else not can_see_case(user, agreement.case)
-        )  # fmt: skip
+        if seen is not None:
+            hidden = agreement.case_id not in seen
+        else:
+            case = agreement.case  # present whenever ``case_id`` is (a foreign key)
+            hidden = case is None or not can_see_case(user, case)
     return AgreementView(agreement, None if hidden else agreement.text, is_overdue(agreement))
 
 
@@ -329,7 +331,7 @@ def parse_list_query(args: Any) -> dict[str, Any]:
     return load_or_raise(AgreementListQuerySchema(), dict(args))
 
 
-def list_agreements(user: User, filters: dict[str, Any]) -> Any:
+def list_agreements(user: User, filters: dict[str, Any]) -> Pagination:
     """One page of visible agreements, filtered; earliest due first."""
     query = visible_agreements(user)
     if filters.get("board_id") is not None:

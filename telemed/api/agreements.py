@@ -8,6 +8,8 @@ and coordinators; marking done also for the agreement's owner.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -40,7 +42,7 @@ blp = Blueprint(
 @blp.doc(parameters=[{"in": "query", "schema": AgreementListQuerySchema}])
 @blp.response(200, AgreementPageSchema)
 @login_required
-def list_agreements():  # type: ignore[no-untyped-def]
+def list_agreements() -> dict[str, Any]:
     """Agreements the caller may see, earliest due first; filter by board, session, open
     or overdue (past due on the board's clock and not done)."""
     filters = service.parse_list_query(request.args)
@@ -54,7 +56,7 @@ def list_agreements():  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": AgreementCreateInputSchema}}})
 @blp.response(201, AgreementOutSchema)
 @login_required
-def create_agreement():  # type: ignore[no-untyped-def]
+def create_agreement() -> service.AgreementView:
     """Record an agreement in a session; its owner (if a user) is told by email."""
     data = json_body()
     found = load_or_raise(
@@ -72,7 +74,7 @@ def create_agreement():  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": AgreementDoneInputSchema}}})
 @blp.response(200, AgreementOutSchema)
 @login_required
-def mark_done(agreement_id: int):  # type: ignore[no-untyped-def]
+def mark_done(agreement_id: int) -> service.AgreementView:
     """Mark an agreement done, with an optional note; it leaves later follow-ups."""
     agreement = get_visible_agreement(current_user, agreement_id)
     body = json_body() if request.content_length else {}

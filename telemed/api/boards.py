@@ -7,9 +7,10 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from telemed.api.common import json_body
-from telemed.api.sessions import detail
+from telemed.api.sessions import SessionDetail, detail
 from telemed.boards import service as board_service
 from telemed.boards.api_schemas import BoardOutSchema
+from telemed.boards.models import Board
 from telemed.sessions import assignment
 from telemed.sessions import service as session_service
 from telemed.sessions.api_schemas import (
@@ -29,7 +30,7 @@ blp = Blueprint(
 @blp.route("/boards", methods=["GET"])
 @blp.response(200, BoardOutSchema(many=True))
 @login_required
-def list_boards():  # type: ignore[no-untyped-def]
+def list_boards() -> list[Board]:
     """Every board with its rule, capacity, cut-off, quorum and members."""
     return board_service.list_boards()
 
@@ -37,7 +38,7 @@ def list_boards():  # type: ignore[no-untyped-def]
 @blp.route("/boards/<int:board_id>", methods=["GET"])
 @blp.response(200, BoardOutSchema)
 @login_required
-def get_board(board_id: int):  # type: ignore[no-untyped-def]
+def get_board(board_id: int) -> Board:
     """One board."""
     return board_service.get_board(board_id)
 
@@ -46,7 +47,7 @@ def get_board(board_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": API_EXTRAORDINARY}}})
 @blp.response(201, SessionDetailOutSchema)
 @login_required
-def create_session(board_id: int):  # type: ignore[no-untyped-def]
+def create_session(board_id: int) -> SessionDetail:
     """Add an extraordinary session at a time on the board's clock (coordinators)."""
     session_service.require_staff(current_user)
     board = board_service.get_board(board_id)
@@ -56,7 +57,7 @@ def create_session(board_id: int):  # type: ignore[no-untyped-def]
 @blp.route("/assignments", methods=["POST"])
 @blp.response(200, AssignmentReportOutSchema)
 @login_required
-def run_assignment():  # type: ignore[no-untyped-def]
+def run_assignment() -> assignment.AssignmentReport:
     """Place every accepted case without a session now, as the scheduler job does
     (coordinators)."""
     session_service.require_staff(current_user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -10,6 +12,7 @@ from marshmallow import fields
 from telemed.api.common import json_body
 from telemed.cases import service
 from telemed.cases.access import get_visible_attachment, get_visible_case
+from telemed.cases.models import Attachment, Case
 from telemed.cases.schemas import (
     AttachmentMaterialSchema,
     AttachmentOutSchema,
@@ -45,11 +48,11 @@ class CaseDetailOutSchema(CaseDetailSchema):
         "get_actions", metadata={"description": "Lifecycle actions open to the caller."}
     )
 
-    def get_actions(self, case):  # type: ignore[no-untyped-def]
+    def get_actions(self, case: Case) -> list[str]:
         return [a.name for a in service.available_actions(current_user, case)]
 
 
-def detail(case):  # type: ignore[no-untyped-def]
+def detail(case: Case) -> Case:
     """The case itself: ``@blp.response`` dumps it once with ``CaseDetailOutSchema``."""
     return case
 
@@ -58,7 +61,7 @@ def detail(case):  # type: ignore[no-untyped-def]
 @blp.doc(parameters=[{"in": "query", "schema": CaseListQuerySchema}])
 @blp.response(200, CasePageSchema)
 @login_required
-def list_cases():  # type: ignore[no-untyped-def]
+def list_cases() -> dict[str, Any]:
     """Cases the caller may see, newest first, with filters and paging."""
     filters = service.parse_list_query(request.args)
     return page_envelope(service.list_cases(current_user, filters))
@@ -68,7 +71,7 @@ def list_cases():  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": CaseCreateSchema}}})
 @blp.response(201, CaseDetailOutSchema)
 @login_required
-def create_case():  # type: ignore[no-untyped-def]
+def create_case() -> Case:
     """Submit a case (or save a draft with ``"draft": true``) for the caller's centre."""
     data = json_body()
     draft = load_or_raise(CaseCreateSchema(only=("draft",)), {"draft": data.pop("draft", False)})
@@ -79,7 +82,7 @@ def create_case():  # type: ignore[no-untyped-def]
 @blp.route("/<int:case_id>", methods=["GET"])
 @blp.response(200, CaseDetailOutSchema)
 @login_required
-def get_case(case_id: int):  # type: ignore[no-untyped-def]
+def get_case(case_id: int) -> Case:
     """One case with its attachments and timeline (the read is audited)."""
     case = get_visible_case(current_user, case_id)
     service.record_view(current_user, case)
@@ -90,7 +93,7 @@ def get_case(case_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": CaseInputSchema}}})
 @blp.response(200, CaseDetailOutSchema)
 @login_required
-def update_case(case_id: int):  # type: ignore[no-untyped-def]
+def update_case(case_id: int) -> Case:
     """Edit a draft or a returned case (fields given are changed)."""
     case = get_visible_case(current_user, case_id)
     return detail(service.update_case(current_user, case, json_body()))
@@ -100,7 +103,7 @@ def update_case(case_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": TransitionInputSchema}}})
 @blp.response(200, CaseDetailOutSchema)
 @login_required
-def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
+def act(case_id: int, action: str) -> Case:
     """Lifecycle step: submit, accept, return, resubmit, withdraw or close."""
     case = get_visible_case(current_user, case_id)
     body = load_or_raise(TransitionInputSchema(), json_body() if request.content_length else {})
@@ -129,7 +132,7 @@ def act(case_id: int, action: str):  # type: ignore[no-untyped-def]
 )
 @blp.response(201, AttachmentOutSchema(many=True))
 @login_required
-def upload(case_id: int):  # type: ignore[no-untyped-def]
+def upload(case_id: int) -> list[Attachment]:
     """Attach PDF, JPEG or PNG files (checked by content) to an open case."""
     case = get_visible_case(current_user, case_id)
     files = [(f.filename or "", f.read()) for f in request.files.getlist("file") if f.filename]
@@ -140,7 +143,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": AttachmentMaterialSchema}}})
 @blp.response(200, AttachmentOutSchema)
 @login_required
-def set_material(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def set_material(case_id: int, attachment_id: int) -> Attachment:
     """Say (or correct) what an attachment is; ``null`` clears it."""
     attachment = get_visible_attachment(current_user, case_id, attachment_id)
     return service.set_material(current_user, attachment, json_body())

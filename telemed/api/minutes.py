@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from telemed.api.common import json_body
 from telemed.core.schemas import load_or_raise
 from telemed.minutes import service as minutes
+from telemed.minutes.models import MinutesAddendum
 from telemed.minutes.schemas import (
     MinutesAddendumInputSchema,
     MinutesAddendumOutSchema,
@@ -26,7 +27,7 @@ blp = Blueprint("minutes_api", __name__, url_prefix="/api/v1", description="Minu
 @blp.route("/sessions/<int:session_id>/minutes", methods=["GET"])
 @blp.response(200, MinutesOutSchema)
 @login_required
-def get_minutes(session_id: int):  # type: ignore[no-untyped-def]
+def get_minutes(session_id: int) -> minutes.MinutesRecord:
     """The minutes: a draft built from the live record, or the frozen final content, with
     its addenda (the read is audited)."""
     session = session_service.get_session(session_id)
@@ -36,7 +37,7 @@ def get_minutes(session_id: int):  # type: ignore[no-untyped-def]
 @blp.route("/sessions/<int:session_id>/minutes/finalise", methods=["POST"])
 @blp.response(200, MinutesOutSchema)
 @login_required
-def finalise(session_id: int):  # type: ignore[no-untyped-def]
+def finalise(session_id: int) -> minutes.MinutesRecord:
     """Freeze the minutes once the session has ended and email the attendees and members a
     link (409 if already final or the session has not ended)."""
     session = session_service.get_session(session_id)
@@ -48,7 +49,7 @@ def finalise(session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": MinutesAddendumInputSchema}}})
 @blp.response(201, MinutesAddendumOutSchema)
 @login_required
-def add_addendum(session_id: int):  # type: ignore[no-untyped-def]
+def add_addendum(session_id: int) -> MinutesAddendum:
     """Add a dated correction to final minutes (409 while they are a draft)."""
     session = session_service.get_session(session_id)
     minutes.require_coordinator(current_user, session)

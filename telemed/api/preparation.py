@@ -14,6 +14,7 @@ from telemed.api.common import json_body
 from telemed.cases.access import get_visible_case
 from telemed.core.errors import NotFound
 from telemed.preparation import service as preparation
+from telemed.preparation.models import PreparationNote
 from telemed.preparation.schemas import AnswerInputSchema, QuestionInputSchema, QuestionOutSchema
 
 blp = Blueprint(
@@ -27,7 +28,7 @@ blp = Blueprint(
 @blp.route("/<int:case_id>/questions", methods=["GET"])
 @blp.response(200, QuestionOutSchema(many=True))
 @login_required
-def list_questions(case_id: int):  # type: ignore[no-untyped-def]
+def list_questions(case_id: int) -> list[PreparationNote]:
     """Questions the board asked about the case, oldest first, with their answers."""
     case = get_visible_case(current_user, case_id)
     return preparation.list_questions(current_user, case)
@@ -37,7 +38,7 @@ def list_questions(case_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": QuestionInputSchema}}})
 @blp.response(201, QuestionOutSchema)
 @login_required
-def ask(case_id: int):  # type: ignore[no-untyped-def]
+def ask(case_id: int) -> PreparationNote:
     """Ask the referring doctor about a case on an agenda being prepared (members and
     coordinators; the doctor is emailed a link)."""
     case = get_visible_case(current_user, case_id)
@@ -48,7 +49,7 @@ def ask(case_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": AnswerInputSchema}}})
 @blp.response(200, QuestionOutSchema)
 @login_required
-def answer(case_id: int, question_id: int):  # type: ignore[no-untyped-def]
+def answer(case_id: int, question_id: int) -> PreparationNote:
     """Answer a question, or correct the answer until the session is held (referring doctors
     of the case's centre; the member who asked is emailed a link)."""
     case = get_visible_case(current_user, case_id)

@@ -18,6 +18,7 @@ from marshmallow import fields
 
 from telemed.api.common import json_body
 from telemed.cases.access import can_see_case, get_visible_case
+from telemed.centres.models import Centre
 from telemed.core.errors import InputError
 from telemed.core.pagination import PageSchema, page_envelope
 from telemed.core.schemas import load_or_raise
@@ -97,7 +98,7 @@ def split_needs(args: Any) -> dict[str, Any]:
 @blp.doc(parameters=[{"in": "query", "schema": ReferralListQuerySchema}])
 @blp.response(200, ReferralPageOutSchema)
 @login_required
-def list_referrals():  # type: ignore[no-untyped-def]
+def list_referrals() -> dict[str, Any]:
     """Referrals the caller may see, most recently changed first."""
     filters = service.parse_list_query(request.args)
     return page_envelope(service.list_referrals(current_user, filters))
@@ -107,7 +108,7 @@ def list_referrals():  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": ReferralCreateInputSchema}}})
 @blp.response(201, ReferralDetailOutSchema)
 @login_required
-def create_referral():  # type: ignore[no-untyped-def]
+def create_referral() -> Referral:
     """Refer the patient of a recommendation (board members and coordinators)."""
     data = json_body()
     found = load_or_raise(
@@ -124,7 +125,7 @@ def create_referral():  # type: ignore[no-untyped-def]
 @blp.doc(parameters=[{"in": "query", "schema": SuggestionQuerySchema}])
 @blp.response(200, CentreSuggestionSchema(many=True))
 @login_required
-def suggestions():  # type: ignore[no-untyped-def]
+def suggestions() -> list[Centre]:
     """Centres that can resolve what is needed, the case's own left out; for a transplant,
     external partners with a transplant unit (HITO) first."""
     values = load_or_raise(SuggestionQuerySchema(), split_needs(request.args))
@@ -137,7 +138,7 @@ def suggestions():  # type: ignore[no-untyped-def]
 @blp.route("/<int:referral_id>", methods=["GET"])
 @blp.response(200, ReferralDetailOutSchema)
 @login_required
-def get_referral(referral_id: int):  # type: ignore[no-untyped-def]
+def get_referral(referral_id: int) -> Referral:
     """One referral with the case summary and its steps (the read is audited)."""
     referral = get_visible_referral(current_user, referral_id)
     service.record_view(current_user, referral)
@@ -148,7 +149,7 @@ def get_referral(referral_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": ReferralStepInputSchema}}})
 @blp.response(200, ReferralDetailOutSchema)
 @login_required
-def change_status(referral_id: int):  # type: ignore[no-untyped-def]
+def change_status(referral_id: int) -> Referral:
     """Take a step: sent, cancelled (sending side); accepted, declined, under_evaluation
     (with ``pending_studies``), scheduled (with ``scheduled_for``), completed (receiving)."""
     referral = get_visible_referral(current_user, referral_id)
@@ -159,7 +160,7 @@ def change_status(referral_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": ReferralNoteInputSchema}}})
 @blp.response(201, ReferralDetailOutSchema)
 @login_required
-def add_note(referral_id: int):  # type: ignore[no-untyped-def]
+def add_note(referral_id: int) -> Referral:
     """A dated note from either centre; the status does not change."""
     referral = get_visible_referral(current_user, referral_id)
     service.add_note(current_user, referral, json_body())

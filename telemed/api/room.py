@@ -74,7 +74,7 @@ class Outcome:
 @blp.route("/sessions/<int:session_id>/attendance", methods=["GET"])
 @blp.response(200, RoomOutSchema)
 @login_required
-def get_attendance(session_id: int):  # type: ignore[no-untyped-def]
+def get_attendance(session_id: int) -> service.RoomAttendance:
     """Times, live quorum, who is expected and who was marked present or absent."""
     session = room_session(session_id)
     service.record_view(current_user, "session.attendance", "session", session.id)
@@ -85,7 +85,7 @@ def get_attendance(session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(**json_schema(AttendanceInputSchema))
 @blp.response(200, RoomOutSchema)
 @login_required
-def post_attendance(session_id: int):  # type: ignore[no-untyped-def]
+def post_attendance(session_id: int) -> service.RoomAttendance:
     """Mark a user present or absent (``user_id``, ``present``) or add a guest (``name``,
     ``unit``)."""
     session = room_session(session_id)
@@ -101,7 +101,7 @@ def post_attendance(session_id: int):  # type: ignore[no-untyped-def]
 @blp.route("/sessions/<int:session_id>/attendance/<int:attendance_id>", methods=["DELETE"])
 @blp.response(200, RoomOutSchema)
 @login_required
-def delete_attendance(session_id: int, attendance_id: int):  # type: ignore[no-untyped-def]
+def delete_attendance(session_id: int, attendance_id: int) -> service.RoomAttendance:
     """Take a line off the attendance (e.g. a guest added by mistake)."""
     session = room_session(session_id)
     session_access.require_runner(current_user, session)
@@ -118,7 +118,7 @@ def optional_body() -> dict[str, Any]:
 @blp.doc(**json_schema(TimeInputSchema))
 @blp.response(200, RoomOutSchema)
 @login_required
-def start(session_id: int):  # type: ignore[no-untyped-def]
+def start(session_id: int) -> service.RoomAttendance:
     """The session starts now, or at ``at_local`` on the board's clock (a correction)."""
     session = room_session(session_id)
     session_access.require_runner(current_user, session)
@@ -131,7 +131,7 @@ def start(session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(**json_schema(TimeInputSchema))
 @blp.response(200, RoomOutSchema)
 @login_required
-def end(session_id: int):  # type: ignore[no-untyped-def]
+def end(session_id: int) -> service.RoomAttendance:
     """The session ends now, or at ``at_local`` on the board's clock (a correction)."""
     session = room_session(session_id)
     session_access.require_runner(current_user, session)
@@ -147,7 +147,7 @@ def end(session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(**json_schema(OutcomeInputSchema))
 @blp.response(200, OutcomeOutSchema)
 @login_required
-def outcome(item_id: int):  # type: ignore[no-untyped-def]
+def outcome(item_id: int) -> Outcome:
     """Discussed with a recommendation (the case's status becomes "recommendation issued")
     or deferred with a reason (the case goes back to scheduling first)."""
     item = reviewable_item(item_id)
@@ -159,7 +159,7 @@ def outcome(item_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(**json_schema(RecommendationInputSchema))
 @blp.response(201, RecommendationOutSchema)
 @login_required
-def add_recommendation(item_id: int):  # type: ignore[no-untyped-def]
+def add_recommendation(item_id: int) -> Recommendation:
     """A further recommendation on a case the session already discussed."""
     item = reviewable_item(item_id)
     return service.add_recommendation(current_user, item, json_body())
@@ -168,7 +168,7 @@ def add_recommendation(item_id: int):  # type: ignore[no-untyped-def]
 @blp.route("/cases/<int:case_id>/recommendations", methods=["GET"])
 @blp.response(200, RecommendationOutSchema(many=True))
 @login_required
-def list_recommendations(case_id: int):  # type: ignore[no-untyped-def]
+def list_recommendations(case_id: int) -> list[Recommendation]:
     """The board's recommendations on a case, oldest first, with their adherence."""
     case = get_visible_case(current_user, case_id)
     service.record_view(current_user, "recommendation.list", "case", case.id, code=case.code)
@@ -179,7 +179,7 @@ def list_recommendations(case_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(**json_schema(AdherenceInputSchema))
 @blp.response(200, RecommendationOutSchema)
 @login_required
-def adherence(recommendation_id: int):  # type: ignore[no-untyped-def]
+def adherence(recommendation_id: int) -> Recommendation:
     """Whether the recommendation was carried out: yes, partly or no (with a reason)."""
     recommendation = access.get_visible_recommendation(current_user, recommendation_id)
     return service.record_adherence(current_user, recommendation, json_body())

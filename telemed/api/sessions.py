@@ -120,7 +120,7 @@ def renamed(err: InputError, **names: str) -> InputError:
 @blp.doc(parameters=[{"in": "query", "schema": SessionListQuerySchema}])
 @blp.response(200, SessionPageSchema)
 @login_required
-def list_sessions():  # type: ignore[no-untyped-def]
+def list_sessions() -> dict[str, Any]:
     """Sessions the caller may see, earliest first; ``from``/``to`` are days in the caller's
     time zone (inclusive)."""
     filters = load_or_raise(SessionListQuerySchema(), dict(request.args))
@@ -130,7 +130,7 @@ def list_sessions():  # type: ignore[no-untyped-def]
 @blp.route("/<int:session_id>", methods=["GET"])
 @blp.response(200, SessionDetailOutSchema)
 @login_required
-def get_session(session_id: int):  # type: ignore[no-untyped-def]
+def get_session(session_id: int) -> SessionDetail:
     """One session with its agenda and order of business."""
     return detail(session_access.get_visible_session(current_user, session_id))
 
@@ -142,7 +142,7 @@ def get_session(session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": API_START_SCHEMA}}})
 @blp.response(200, SessionDetailOutSchema)
 @login_required
-def move(session_id: int):  # type: ignore[no-untyped-def]
+def move(session_id: int) -> SessionDetail:
     """Give the session a new time; its cases go back to assignment with precedence."""
     session = staff_session(session_id)
     return detail(session_service.reschedule(current_user, session, json_body()))
@@ -151,7 +151,7 @@ def move(session_id: int):  # type: ignore[no-untyped-def]
 @blp.route("/<int:session_id>/cancel", methods=["POST"])
 @blp.response(200, SessionDetailOutSchema)
 @login_required
-def cancel(session_id: int):  # type: ignore[no-untyped-def]
+def cancel(session_id: int) -> SessionDetail:
     """Cancel the session; its cases go back to assignment with precedence."""
     session = staff_session(session_id)
     return detail(session_service.cancel_session(current_user, session))
@@ -161,7 +161,7 @@ def cancel(session_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": AgendaPlaceInputSchema}}})
 @blp.response(201, SessionDetailOutSchema)
 @login_required
-def place(session_id: int):  # type: ignore[no-untyped-def]
+def place(session_id: int) -> SessionDetail:
     """Place an accepted case on the agenda by hand (pinned; moves it from another one)."""
     session = staff_session(session_id)
     values = load_or_raise(AgendaPlaceInputSchema(), json_body())
@@ -172,7 +172,7 @@ def place(session_id: int):  # type: ignore[no-untyped-def]
 @blp.route("/<int:session_id>/agenda/<int:item_id>", methods=["DELETE"])
 @blp.response(200, SessionDetailOutSchema)
 @login_required
-def remove(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
+def remove(session_id: int, item_id: int) -> SessionDetail:
     """Take a case off the agenda; it waits on hold until a coordinator places or
     releases it."""
     session = staff_session(session_id)
@@ -187,7 +187,7 @@ def remove(session_id: int, item_id: int):  # type: ignore[no-untyped-def]
 @blp.doc(requestBody={"content": {"application/json": {"schema": AgendaOrderInputSchema}}})
 @blp.response(200, SessionDetailOutSchema)
 @login_required
-def reorder(session_id: int):  # type: ignore[no-untyped-def]
+def reorder(session_id: int) -> SessionDetail:
     """Set the order of business: every pending entry once, first to last."""
     session = staff_session(session_id)
     values = load_or_raise(AgendaOrderInputSchema(), json_body())

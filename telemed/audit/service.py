@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from telemed.audit.models import AuditEntry
@@ -34,7 +35,7 @@ def record(
     return entry
 
 
-def search(filters: dict[str, Any], page: int, per_page: int = 50) -> Any:
+def search(filters: dict[str, Any], page: int, per_page: int = 50) -> Pagination:
     """A page of audit entries, newest first, filtered by actor, action, object and date."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if filters.get("actor_email"):

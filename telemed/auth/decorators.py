@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
 
 from telemed.auth.models import Role
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def roles_required(*roles: Role) -> Callable[[F], F]:
-    def decorator(view: F) -> F:
-        @wraps(view)
-        @login_required
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        # Flask-Login's decorator carries no types; it keeps the signature it is given.
+        guarded: Callable[P, R] = login_required(checked)
+        return wraps(view)(guarded)
 
     return decorator
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Request, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Unauthorized
 
@@ -33,7 +34,7 @@ def load_user_from_token(req: Request) -> User | None:
 
 
 @login_manager.unauthorized_handler
-def unauthorized():  # type: ignore[no-untyped-def]
+def unauthorized() -> ResponseReturnValue:
     if is_api_request():
         raise Unauthorized(str(_l("Log in or send a valid API token.")))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime, enum_column
-from telemed.extensions import Model, db
+from telemed.extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -37,7 +37,8 @@ class Discipline(enum.StrEnum):
     OTHER = "other"
 
 
-class User(UserMixin, db.Model):
+# Flask-Login ships no type information, so its mixin is ``Any`` to the type checker.
+class User(UserMixin, Model):  # type: ignore[misc]
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

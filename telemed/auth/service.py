@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,7 +35,7 @@ def normalise_email(email: str) -> str:
 USERS_PER_PAGE = 50
 
 
-def list_users(page: int) -> Any:
+def list_users(page: int) -> Pagination:
     """A page of every account, active ones first, by name (administrators)."""
     query = select(User).order_by(User.active.desc(), User.name)
     return db.paginate(query, page=page, per_page=USERS_PER_PAGE, error_out=False)
@@ -165,7 +166,7 @@ def set_timezone(user: User, timezone: str | None) -> None:
         db.session.flush()
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only same-site relative paths: no scheme, no host, no ``//`` or backslash tricks."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False

@@ -26,11 +26,13 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    limit: str = current_app.config["LOGIN_RATE_LIMIT"]
+    return limit
 
 
 def login_limit_per_account() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"]
+    limit: str = current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"]
+    return limit
 
 
 def submitted_email() -> str:

@@ -10,7 +10,7 @@ from telemed.boards.models import BoardMember
 from telemed.core.sql import any_row
 
 
-def member_board_ids(user: User) -> Select[tuple[int]]:
+def member_board_ids(user: User) -> Select[int]:
     """Ids of the boards ``user`` sits on (a subquery)."""
     return select(BoardMember.board_id).where(BoardMember.user_id == user.id)
 

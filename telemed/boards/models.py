@@ -50,13 +50,13 @@ class Board(Model):
     cutoff_days_before: Mapped[int] = mapped_column(Integer, default=2)
     cutoff_time: Mapped[time] = mapped_column(Time, default=time(23, 59))
     room_url_pattern: Mapped[str] = mapped_column(String(300))
-    quorum_disciplines: Mapped[list] = mapped_column(JSON, default=list)
+    quorum_disciplines: Mapped[list[str]] = mapped_column(JSON, default=list)
     next_session_number: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Publish a public calendar feed of its training and keynote sessions.
     public_feed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Material each kind of request needs before the cut-off: {request_kind: [material, ...]}.
-    required_material: Mapped[dict] = mapped_column(JSON, default=dict)
+    required_material: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
 
     coordinator: Mapped[User | None] = relationship()
     specialties: Mapped[list[BoardSpecialty]] = relationship(

@@ -32,7 +32,7 @@ def minutes(low: int, high: int, **kwargs: Any) -> fields.Integer:
     return fields.Integer(validate=validate.Range(low, high, error=message), **kwargs)
 
 
-def choice_list(values: list[str]) -> fields.List:
+def choice_list(values: list[str]) -> fields.List[str]:
     """Several checkboxes with the same name; unknown values are refused as a whole."""
     return fields.List(
         fields.String(),
@@ -48,12 +48,13 @@ def parse_rrule(text: str, dtstart: datetime) -> rrule:
     rule = rrulestr(text, dtstart=dtstart)
     if not isinstance(rule, rrule):
         raise ValueError("a single rule")
-    if rule._freq not in ALLOWED_FREQUENCIES:  # dateutil keeps it private
+    # dateutil keeps the frequency private, so its stubs do not declare it.
+    if rule._freq not in ALLOWED_FREQUENCIES:  # type: ignore[attr-defined]
         raise ValueError("frequency")
     return rule
 
 
-class MaterialByRequest(fields.Field):
+class MaterialByRequest(fields.Field[dict[str, list[str]]]):
     """``{request_kind: [material, ...]}``: what each kind of request needs before the cut-off.
 
     Only known kinds and materials are accepted (anything else refuses the whole field, with one
@@ -63,7 +64,7 @@ class MaterialByRequest(fields.Field):
 
     default_error_messages = {"invalid": _l("Choose among the options.")}
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, list]:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, list[str]]:
         if not isinstance(value, dict):
             raise self.make_error("invalid")
         kinds = {kind.value for kind in RequestKind}

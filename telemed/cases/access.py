@@ -16,7 +16,7 @@ from telemed.core.sql import any_row
 from telemed.extensions import db
 
 
-def visible_cases(user: User) -> Select[tuple[Case]]:
+def visible_cases(user: User) -> Select[Case]:
     """Cases ``user`` may see: own centre for referring doctors, all for staff.
 
     Specialists see the cases routed to the boards they belong to.
@@ -34,7 +34,7 @@ def visible_cases(user: User) -> Select[tuple[Case]]:
     return query.where(false())
 
 
-def visible_case_ids(user: User) -> Select[tuple[int]]:
+def visible_case_ids(user: User) -> Select[int]:
     """Ids of the cases ``user`` may see (a subquery for the rules built on this one)."""
     return visible_cases(user).with_only_columns(Case.id)
 
@@ -59,7 +59,7 @@ def get_visible_case(user: User, case_id: int) -> Case:
     return case
 
 
-def visible_attachments(user: User) -> Select[tuple[Attachment]]:
+def visible_attachments(user: User) -> Select[Attachment]:
     """Files of the cases ``user`` may see."""
     return select(Attachment).where(Attachment.case_id.in_(visible_case_ids(user)))
 

@@ -316,7 +316,8 @@ def parse_material(material: Any) -> MaterialKind | None:
     if isinstance(material, MaterialKind) or material is None:
         return material
     values = load_or_raise(AttachmentMaterialSchema(), {"material": material})
-    return values["material"]
+    kind: MaterialKind | None = values["material"]
+    return kind
 
 
 def set_material(actor: User, attachment: Attachment, data: dict[str, Any]) -> Attachment:
@@ -396,7 +397,7 @@ def list_cases(actor: User, filters: dict[str, Any]) -> Pagination:
     )  # fmt: skip
 
 
-def filtered(query: Select, filters: dict[str, Any], actor: User) -> Select:
+def filtered(query: Select[Case], filters: dict[str, Any], actor: User) -> Select[Case]:
     for name in ("status", "centre_id", "specialty", "urgency"):
         if filters.get(name) is not None:
             query = query.where(getattr(Case, name) == filters[name])

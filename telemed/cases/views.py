@@ -33,7 +33,9 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 def form_data() -> dict[str, Any]:
     """The case form as the schema expects it (an unchecked box sends nothing)."""
-    data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "action")}
+    data: dict[str, Any] = {
+        k: v for k, v in request.form.items() if k not in ("csrf_token", "action")
+    }
     data["high_complexity"] = "high_complexity" in request.form
     return data
 

@@ -21,7 +21,8 @@ bp = Blueprint("certificates", __name__)
 
 
 def verify_limit() -> str:
-    return current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute")
+    limit: str = current_app.config.get("VERIFY_RATE_LIMIT", "30 per minute")
+    return limit
 
 
 def when_text(certificate: Certificate) -> str:

@@ -35,7 +35,8 @@ class Clock:
 def now_utc() -> datetime:
     """Current aware UTC time from the application's clock (system time outside an app)."""
     if has_app_context():
-        return current_app.extensions["telemed.clock"]()
+        clock: Clock = current_app.extensions["telemed.clock"]
+        return clock()
     return system_now()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from marshmallow import Schema, fields
 
 
@@ -14,7 +15,7 @@ class PageSchema(Schema):
     pages = fields.Integer()
 
 
-def page_envelope(pagination: Any) -> dict[str, Any]:
+def page_envelope(pagination: Pagination) -> dict[str, Any]:
     """One page of objects; the endpoint's response schema dumps the items (once)."""
     return {
         "items": pagination.items,

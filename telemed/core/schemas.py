@@ -34,7 +34,7 @@ class InputSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
         field_obj.error_messages = {**field_obj.error_messages, **COMMON_MESSAGES}
         for field_type, message in TYPE_MESSAGES.items():
             if isinstance(field_obj, field_type):
@@ -60,12 +60,15 @@ class InputSchema(Schema):
         return cleaned
 
 
-def load_or_raise(schema: Schema, data: Any, **kwargs: Any) -> Any:
-    """Load with ``schema`` and turn marshmallow errors into the domain's ``InputError``."""
+def load_or_raise(schema: Schema, data: Any, **kwargs: Any) -> dict[str, Any]:
+    """Load with ``schema`` and turn marshmallow errors into the domain's ``InputError``.
+
+    Every input schema loads one JSON object or form into a ``dict`` (none loads ``many``)."""
     try:
-        return schema.load(data, **kwargs)
+        loaded: dict[str, Any] = schema.load(data, **kwargs)
     except ValidationError as err:
         raise InputError(flatten_messages(err.messages)) from None
+    return loaded
 
 
 def flatten_messages(messages: Any) -> dict[str, list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import CursorResult, Result, Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from telemed.extensions import db
@@ -16,6 +16,16 @@ def insert(entity: Any) -> Any:
     if db.session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(entity)
     return sqlite.insert(entity)
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an ``UPDATE`` or ``DELETE`` run by ``db.session.execute`` matched.
+
+    The session types every result as a ``Result``; for these statements it is a
+    ``CursorResult``, which has the count (SQLite and PostgreSQL both report it)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"no row count on {type(result).__name__}")
+    return result.rowcount
 
 
 def any_row(query: Select[Any]) -> bool:

@@ -40,7 +40,8 @@ def calendar_response(body: bytes, filename: str, *, disposition: str, cache: st
     response.headers["Cache-Control"] = cache
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(feeds.content_tag(body))
-    return response.make_conditional(request)
+    response.make_conditional(request)  # sets 304 in place (and returns the same response)
+    return response
 
 
 @bp.get("/feeds/<token>.ics")

@@ -119,7 +119,8 @@ def calendar_bytes(method: str, events: Sequence[Event], name: str | None = None
     # VTIMEZONEs first: clients resolve a TZID from the components before the events.
     zones = [vtimezone(tzid) for tzid in sorted(calendar.get_missing_tzids())]
     calendar.subcomponents[:0] = [zone for zone in zones if zone is not None]
-    return calendar.to_ical()
+    body: bytes = calendar.to_ical()
+    return body
 
 
 @lru_cache(maxsize=64)

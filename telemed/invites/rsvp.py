@@ -81,7 +81,7 @@ def answer_on_page(user: User, session: BoardSession, value: str | None) -> Sess
     attendee = my_attendee(session, user)
     if attendee is None:
         raise NotFound(_("You are not invited to this session."))
-    respond(attendee, partstat, user, "page")  # type: ignore[arg-type]
+    respond(attendee, partstat, user, "page")
     return attendee
 
 

@@ -306,7 +306,8 @@ def audience_choices() -> list[tuple[str, str]]:
 
 
 def base_url() -> str:
-    return current_app.config["BASE_URL"]
+    url: str = current_app.config["BASE_URL"]
+    return url
 
 
 def listed_invitees(

@@ -21,6 +21,7 @@ from telemed.outbox.service import in_language_of
 from telemed.sessions import access as session_access
 from telemed.sessions import service as session_service
 from telemed.sessions.models import BoardSession, PartStat, SessionAttendee
+from telemed.sessions.notices import local_when
 
 bp = Blueprint("invites", __name__)
 staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -75,7 +76,7 @@ def rsvp_page(
             partstat=partstat,
             answer=rsvp_links.ANSWER_LABELS[partstat],
             answered=rsvp.PARTSTAT_LABELS[partstat],
-            when=invites.local_when(session, attendee.user),
+            when=local_when(session, attendee.user),
             token=token,
             others=others,
         )

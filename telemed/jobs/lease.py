@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 
 from telemed.core.clock import now_utc
-from telemed.core.sql import insert
+from telemed.core.sql import insert, rowcount
 from telemed.extensions import db
 from telemed.jobs.models import SchedulerLease
 
@@ -30,7 +30,7 @@ def try_acquire(holder: str, ttl: timedelta, name: str = LEASE_NAME) -> bool:
         )
         .values(holder=holder, expires_at=now + ttl)
     )
-    if result.rowcount == 1:
+    if rowcount(result) == 1:
         return True
     # No row yet, or another holder's lease still runs: only the first creator wins.
     created = db.session.execute(

@@ -10,7 +10,7 @@ from telemed.sessions.access import can_enter_room, require_room, visible_sessio
 from telemed.sessions.models import BoardSession
 
 
-def visible_minutes(user: User) -> Select[tuple[Minutes]]:
+def visible_minutes(user: User) -> Select[Minutes]:
     """Minutes of the sessions ``user`` may see."""
     query = select(Minutes)
     if user.is_staff:

@@ -3,6 +3,9 @@ API returns (the frozen content is documented field by field for client generato
 
 from __future__ import annotations
 
+import enum
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from telemed.auth.models import Discipline
@@ -32,7 +35,7 @@ class SessionTopicInputSchema(InputSchema):
 # --- output ---------------------------------------------------------------------------
 
 
-def values(enum_cls: type) -> dict:
+def values(enum_cls: type[enum.Enum]) -> dict[str, list[Any]]:
     return {"enum": [member.value for member in enum_cls]}
 
 

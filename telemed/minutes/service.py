@@ -17,7 +17,7 @@ from telemed.auth.models import User
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InvalidTransition
 from telemed.core.schemas import load_or_raise
-from telemed.core.sql import insert
+from telemed.core.sql import insert, rowcount
 from telemed.extensions import db
 from telemed.minutes import notices as minutes_notices
 from telemed.minutes.content import TOPIC_KINDS, build_minutes, for_viewer
@@ -155,7 +155,7 @@ def finalise_minutes(actor: User, session: BoardSession) -> Minutes:
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # another finalisation won: this one changes nothing
+    if rowcount(claimed) != 1:  # another finalisation won: this one changes nothing
         raise InvalidTransition(str(ALREADY_FINAL))
     session.minutes_final_at = now
     recipients = minutes_notices.recipients(session)

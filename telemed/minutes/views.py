@@ -179,6 +179,6 @@ def topic(session_id: int) -> ResponseReturnValue:
     else:
         flash(_("Topic and speaker saved."), "success")
     target = request.form.get("next")
-    if not is_safe_next(target):
-        target = url_for("minutes.page", session_id=session.id)
-    return redirect(target)
+    if is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for("minutes.page", session_id=session.id))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import timedelta
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from telemed.auth.models import User
 from telemed.core import transaction
 from telemed.core.clock import now_utc
-from telemed.core.sql import insert
+from telemed.core.sql import insert, rowcount
 from telemed.extensions import db
 from telemed.outbox.mail import Email, Transport
 from telemed.outbox.models import OutboxMessage, OutboxStatus
@@ -87,7 +87,7 @@ def user_locale(user: User) -> str:
     return user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def in_language_of(user: User):  # type: ignore[no-untyped-def]
+def in_language_of(user: User) -> AbstractContextManager[None]:
     """Render a message in the recipient's language."""
     return force_locale(user_locale(user))
 
@@ -128,7 +128,7 @@ def batch(transport: Transport) -> Iterator[Transport]:
             yield sender
 
 
-def claim(message_id: int, now) -> bool:  # type: ignore[no-untyped-def]
+def claim(message_id: int, now: datetime) -> bool:
     result = db.session.execute(
         update(OutboxMessage)
         .where(
@@ -142,7 +142,7 @@ def claim(message_id: int, now) -> bool:  # type: ignore[no-untyped-def]
         .values(status=OutboxStatus.SENDING, claimed_until=now + CLAIM_FOR)
     )
     transaction.commit_chunk()  # the claim must be seen by other runs before the send
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def send_claimed(message_id: int, transport: Transport) -> int:

@@ -56,7 +56,8 @@ def materials_of(case_ids: Iterable[int]) -> dict[int, set[MaterialKind]]:
         .distinct()
     )
     for case_id, material in rows:
-        present[case_id].add(material)
+        if material is not None:  # the query leaves them out; the column allows them
+            present[case_id].add(material)
     return present
 
 

@@ -357,7 +357,8 @@ def case_preparation(user: User, case: Case, item: AgendaItem | None = None) -> 
     required = material.required_material(case, board) if board is not None else []
     missing = material.missing_material(case, board) if board is not None else []
     questions = notes_of(case.id, NoteKind.QUESTION)
-    sessions = {s.id: s for s in sessions_of(questions)}
+    # Keyed so that a question asked outside any session (``session_id`` None) finds none.
+    sessions: dict[int | None, BoardSession] = {s.id: s for s in sessions_of(questions)}
     answerable_ids = {q.id for q in questions if answerable(q, sessions.get(q.session_id))}
     runner = session is not None and can_prepare(user, session)
     open_now = session is not None and preparation_open(session)

@@ -7,8 +7,6 @@ preparation.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -32,7 +30,7 @@ bp = Blueprint("preparation", __name__)
 REFUSED = (InputError, InvalidTransition)
 
 
-def back(default: str) -> Any:
+def back(default: str) -> ResponseReturnValue:
     """Back to the page the form was on (``next``), if it is one of ours."""
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else default)

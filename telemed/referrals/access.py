@@ -6,7 +6,7 @@ else); the board's members and staff refer, and each centre takes the steps of i
 
 from __future__ import annotations
 
-from sqlalchemy import Exists, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, or_, select
 
 from telemed.auth.models import Role, User
 from telemed.boards.access import is_member
@@ -49,12 +49,12 @@ def sent_clause() -> Exists:
     )
 
 
-def visible_referrals(user: User) -> Select[tuple[Referral]]:
+def visible_referrals(user: User) -> Select[Referral]:
     """Referrals whose case the user sees, plus those sent to the user's centre."""
     query = select(Referral)
     if user.is_staff:
         return query
-    conditions = [Referral.case_id.in_(visible_case_ids(user))]
+    conditions: list[ColumnElement[bool]] = [Referral.case_id.in_(visible_case_ids(user))]
     if user.role is Role.REFERRING and user.centre_id is not None:
         conditions.append(and_(Referral.to_centre_id == user.centre_id, sent_clause()))
     return query.where(or_(*conditions))

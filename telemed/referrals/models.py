@@ -49,7 +49,7 @@ class Referral(Model):
     from_centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     to_centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
     # Capability flags (centres.models.CAPABILITY_FLAGS) the receiving centre must have.
-    needs: Mapped[list] = mapped_column(JSON, default=list)
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     transplant_type: Mapped[TransplantType | None] = mapped_column(enum_column(TransplantType))
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[ReferralStatus] = mapped_column(

@@ -22,7 +22,7 @@ STEP_TARGETS = tuple(s.value for s in ReferralStatus if s is not ReferralStatus.
 UNKNOWN_NEED = _l("Choose among the listed resources.")
 
 
-def needs_field(**kwargs: Any) -> fields.List:
+def needs_field(**kwargs: Any) -> fields.List[str]:
     return fields.List(
         fields.String(validate=validate.OneOf(CAPABILITY_FLAGS, error=UNKNOWN_NEED)),
         metadata={"description": "Capability flags the receiving centre must have."},

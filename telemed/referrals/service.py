@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, case, select
 
 from telemed.audit import service as audit
@@ -427,7 +428,7 @@ def parse_list_query(args: Any) -> dict[str, Any]:
     return load_or_raise(ReferralListQuerySchema(), dict(args))
 
 
-def listed(actor: User, filters: dict[str, Any]) -> Select[tuple[Referral]]:
+def listed(actor: User, filters: dict[str, Any]) -> Select[Referral]:
     """The referrals ``actor`` may see, filtered, most recently changed first."""
     query = visible_referrals(actor)
     if filters.get("status") is not None:
@@ -439,7 +440,7 @@ def listed(actor: User, filters: dict[str, Any]) -> Select[tuple[Referral]]:
     return query.order_by(Referral.updated_at.desc(), Referral.id.desc())
 
 
-def list_referrals(actor: User, filters: dict[str, Any]) -> Any:
+def list_referrals(actor: User, filters: dict[str, Any]) -> Pagination:
     return db.paginate(
         listed(actor, filters),
         page=filters.get("page", 1),

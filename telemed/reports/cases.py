@@ -5,8 +5,10 @@ groups."""
 
 from __future__ import annotations
 
+import enum
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 
@@ -18,6 +20,8 @@ from telemed.reports.rollups import grouped
 from telemed.reports.scope import Scope
 from telemed.reports.sql import share
 from telemed.reports.tables import Chart, Figure, Table
+
+E = TypeVar("E", bound=enum.Enum)
 
 DEFINITIONS = {
     "submitted": _l("Cases whose first submission falls in the period (drafts never count)."),
@@ -80,8 +84,8 @@ def breakdown_tables(scope: Scope, names: Names) -> tuple[list[Table], list[Char
     by_status_groups = grouped("case.status", scope)
     total = sum(by_status_groups.values())
 
-    def tally(name: str, position: int) -> Counter:
-        counts: Counter = Counter()
+    def tally(name: str, position: int) -> Counter[Any]:
+        counts: Counter[Any] = Counter()
         for key, n in grouped(name, scope).items():
             counts[key[position]] += n
         return counts
@@ -92,7 +96,7 @@ def breakdown_tables(scope: Scope, names: Names) -> tuple[list[Table], list[Char
     by_kind = labelled(enum_counts(tally("case.request", 2), RequestKind), REQUEST_KIND_LABELS,
                        total)  # fmt: skip
     by_centre = tally("case.status", 1)
-    by_state: Counter = Counter()
+    by_state: Counter[str] = Counter()
     for centre_id, count in by_centre.items():
         by_state[names.state(centre_id)] += count
     by_board = tally("case.status", 0)
@@ -120,15 +124,17 @@ def breakdown_tables(scope: Scope, names: Names) -> tuple[list[Table], list[Char
     return tables, [chart]
 
 
-def enum_counts(counts: Counter, kind: type) -> Counter:
+def enum_counts(counts: Counter[str], kind: type[E]) -> Counter[E | None]:
     """Roll-up keys are the stored text ("" for none); tables speak in enum members."""
-    found: Counter = Counter()
+    found: Counter[E | None] = Counter()
     for value, n in counts.items():
         found[kind(value) if value else None] += n
     return found
 
 
-def labelled(counts: Counter, labels: dict, total: int) -> list[dict[str, Any]]:
+def labelled(
+    counts: Counter[E | None], labels: Mapping[E, Any], total: int
+) -> list[dict[str, Any]]:
     """Rows in the enum's own order, every value shown (zeros too), then anything unknown."""
     rows = [
         {"key": str(member), "label": str(label), "count": counts.get(member, 0),
@@ -150,7 +156,9 @@ def ranked(counts: dict[str, int], total: int) -> list[dict[str, Any]]:
     ]
 
 
-def count_table(name: str, title: Any, heading: Any, rows: list, definition: Any) -> Table:
+def count_table(
+    name: str, title: Any, heading: Any, rows: list[dict[str, Any]], definition: Any
+) -> Table:
     return Table(
         name, title,
         [("label", heading), ("count", _l("Cases")), ("share", _l("Share of submitted (%)"))],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal, or_, select
 
@@ -23,11 +23,14 @@ from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome, Sessi
 
 URGENT_WINDOW = timedelta(hours=72)
 
+# FROM, joins and the rows that count; a family's columns (keys, anchor, value) come later.
+Rows: TypeAlias = Select[*tuple[Any, ...]]
+
 
 @dataclass(frozen=True)
 class Family:
     name: str
-    source: Callable[[], Select]  # FROM, joins and the rows that count
+    source: Callable[[], Rows]  # FROM, joins and the rows that count
     anchor: Callable[[], Any]  # the timestamp that puts a row in a period
     routing: str  # "specialty" (cases), "session" (the session's board) or "referral"
     centre: Callable[[], Any] | None = None  # the centre a row belongs to
@@ -45,12 +48,12 @@ class Family:
     centre_totals: bool = False
 
 
-def case_source() -> Select:
+def case_source() -> Rows:
     return select().select_from(Case)
 
 
-def held_session_source(*joins: Any) -> Callable[[], Select]:
-    def build() -> Select:
+def held_session_source(*joins: Any) -> Callable[[], Rows]:
+    def build() -> Rows:
         query = select().select_from(BoardSession)
         for join in joins:
             query = join(query)
@@ -67,31 +70,31 @@ def urgent_in_time() -> Any:
     )
 
 
-def urgent_source() -> Select:
+def urgent_source() -> Rows:
     """Urgent cases that count in the 72-hour share: discussed, or their 72 h are over."""
     due = or_(Case.first_discussed_at.is_not(None), Case.submitted_at <= now_utc() - URGENT_WINDOW)
     return select().select_from(Case).where(Case.urgency == Urgency.URGENT, due)
 
 
-def with_attendance(query: Select) -> Select:
+def with_attendance(query: Rows) -> Rows:
     return query.join(Attendance, Attendance.session_id == BoardSession.id).where(
         Attendance.present.is_(True)
     )
 
 
-def with_recommendations(query: Select) -> Select:
+def with_recommendations(query: Rows) -> Rows:
     return query.join(Recommendation, Recommendation.session_id == BoardSession.id).join(
         Case, Case.id == Recommendation.case_id
     )
 
 
-def with_discussed_items(query: Select) -> Select:
+def with_discussed_items(query: Rows) -> Rows:
     return query.join(AgendaItem, AgendaItem.session_id == BoardSession.id).where(
         AgendaItem.outcome == ItemOutcome.DISCUSSED, BoardSession.kind == SessionKind.CASE_REVIEW
     )
 
 
-def case_review(query: Select) -> Select:
+def case_review(query: Rows) -> Rows:
     return query.where(BoardSession.kind == SessionKind.CASE_REVIEW)
 
 
@@ -115,7 +118,7 @@ def referral_wait() -> Any:
     return whole_hours_between(Referral.completed_at, func.coalesce(deciding, first_discussion))
 
 
-def completed_referrals() -> Select:
+def completed_referrals() -> Rows:
     return (
         select()
         .select_from(Referral)
@@ -123,7 +126,7 @@ def completed_referrals() -> Select:
     )
 
 
-def agreement_source() -> Select:
+def agreement_source() -> Rows:
     return (
         select()
         .select_from(Agreement)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from telemed.core.clock import now_utc
 from telemed.core.types import UTCDateTime
-from telemed.extensions import Model, db
+from telemed.extensions import Model
 
 
 class RollupGroup:
@@ -29,7 +29,7 @@ class RollupGroup:
     n: Mapped[int] = mapped_column(BigInteger)
 
 
-class StatsRollup(RollupGroup, db.Model):
+class StatsRollup(RollupGroup, Model):
     """A group for one month."""
 
     __tablename__ = "stats_rollups"
@@ -41,7 +41,7 @@ class StatsRollup(RollupGroup, db.Model):
     month: Mapped[date] = mapped_column(Date)
 
 
-class StatsRollupTotal(RollupGroup, db.Model):
+class StatsRollupTotal(RollupGroup, Model):
     """A group summed over every rolled-up month (``StatsRollupTotals`` says which): "all
     time" reads these few thousand rows instead of each month's (a tenth to a fiftieth)."""
 

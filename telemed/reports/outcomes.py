@@ -80,8 +80,8 @@ def recommendation_tables(scope: Scope) -> tuple[list[Figure], list[Table]]:
         joined = joined.join(Case, Case.id == Recommendation.case_id).where(
             scope.by_centre(Case.centre_id)
         )
-    by_category: Counter = Counter()
-    by_adherence: Counter = Counter()
+    by_category: Counter[RecommendationCategory] = Counter()
+    by_adherence: Counter[Adherence | None] = Counter()
     # By centre only when filtering by one: the network-wide roll-up is ten times smaller.
     family = "recommendation.centre" if scope.centre_ids is not None else "recommendation"
     for key, n in grouped(family, scope).items():
@@ -178,12 +178,12 @@ def agreement_counts(scope: Scope, names: Names) -> tuple[list[Figure], Table]:
         board.id: now_utc().astimezone(ZoneInfo(board.timezone)).date()
         for board in names.boards.values()
     }
-    tally: dict[int, Counter] = defaultdict(Counter)
+    tally: dict[int, Counter[str]] = defaultdict(Counter)
     for (board_id, _, state, due, _), n in grouped("agreement", scope).items():
         tally[board_id][state] += n
         if state == "open" and due and date.fromisoformat(due) < today.get(board_id, scope.today):
             tally[board_id]["overdue"] += n
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"board": names.board(board_id or None), "open": counts["open"],
          "done": counts["done"], "overdue": counts["overdue"]}
         for board_id, counts in tally.items()

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 
 from telemed.extensions import db
 from telemed.referrals.labels import REFERRAL_STATUS_LABELS, TRANSPLANT_TYPE_LABELS
-from telemed.referrals.models import Referral, ReferralStatus
+from telemed.referrals.models import Referral, ReferralStatus, TransplantType
 from telemed.reports.names import Names
 from telemed.reports.scope import Scope
 from telemed.reports.tables import Figure, Table
@@ -86,10 +86,10 @@ def referral_tables(scope: Scope, names: Names) -> list[Table]:
     status_columns = [(s.value, REFERRAL_STATUS_LABELS[s]) for s in statuses]
 
     def by_centre(index: int, name: str, title: Any, heading: Any) -> Table:
-        counts: dict[int, Counter] = {}
+        counts: dict[int, Counter[ReferralStatus]] = {}
         for row in groups:
             counts.setdefault(row[index], Counter())[row[3]] += row[-1]
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"centre": names.centre(centre_id),
              **{s.value: tally[s] for s in statuses}, "total": sum(tally.values())}
             for centre_id, tally in counts.items()
@@ -98,8 +98,8 @@ def referral_tables(scope: Scope, names: Names) -> list[Table]:
         return Table(name, title, [("centre", heading), *status_columns, ("total", _l("Total"))],
                      rows, DEFINITIONS["referrals"])  # fmt: skip
 
-    by_type: Counter = Counter()
-    by_status: Counter = Counter()
+    by_type: Counter[TransplantType | None] = Counter()
+    by_status: Counter[ReferralStatus] = Counter()
     for row in groups:
         by_type[row[2]] += row[-1]
         by_status[row[3]] += row[-1]
@@ -129,7 +129,7 @@ def partner_tables(scope: Scope, names: Names) -> list[Table]:
     patients = referred_patients(scope)
     tables = []
     for partner in names.partners():
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"centre": names.centre(from_id), "patients": n}
             for to_id, from_id, n in patients
             if to_id == partner.id

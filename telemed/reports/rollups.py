@@ -16,12 +16,12 @@ per month, few over all time), so "all time" under a centre filter reads them to
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -62,11 +62,15 @@ from telemed.sessions.models import AgendaItem, BoardSession
 # A month is closed three days after it ends on every clock (the 72-hour share settles).
 SETTLED_AFTER = timedelta(days=3)
 
+# A family's groups: (board id or 0, centre id or 0, k1, k2, k3) -> rows (or their sum).
+Groups: TypeAlias = Counter[tuple[Any, ...]]
+T = TypeVar("T")
+
 
 # --- reading ----------------------------------------------------------------------------
 
 
-_memo: ContextVar[dict | None] = ContextVar("report_groups", default=None)
+_memo: ContextVar[dict[Hashable, Any] | None] = ContextVar("report_groups", default=None)
 
 
 @contextmanager
@@ -79,30 +83,31 @@ def one_computation() -> Iterator[None]:
         _memo.reset(token)
 
 
-def remembered(key: Any, compute: Any) -> Any:
+def remembered(key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()`` once per view computation (outside one, every time)."""
     memo = _memo.get()
     if memo is None:
         return compute()
     if key not in memo:
         memo[key] = compute()
-    return memo[key]
+    value: T = memo[key]  # what ``compute`` returned for this key
+    return value
 
 
-def grouped(name: str, scope: Scope) -> Counter:
+def grouped(name: str, scope: Scope) -> Groups:
     """``name``'s groups for ``scope``: roll-ups for its whole closed months, live for the
     rest. Keys are (board id or 0, centre id or 0, k1, k2, k3)."""
     return remembered((name, scope), lambda: compute_groups(name, scope))
 
 
-def compute_groups(name: str, scope: Scope) -> Counter:
+def compute_groups(name: str, scope: Scope) -> Groups:
     family = FAMILIES[name]
     if scope.centre_ids is not None and family.centre_mode == "live":
         if not (family.centre_totals and scope.period.first is None):
             return live(family, scope)
         family = by_centre(family)  # all time: its totals are kept by centre
     months, windows = split(scope)
-    counts: Counter = Counter()
+    counts: Groups = Counter()
     if months:
         ensure_built(months)
         if scope.period.first is None:  # all time: every closed month, summed once
@@ -115,15 +120,17 @@ def compute_groups(name: str, scope: Scope) -> Counter:
     return counts
 
 
-def grouped_by_month(name: str, scope: Scope) -> dict[date, Counter]:
+def grouped_by_month(name: str, scope: Scope) -> dict[date, Groups]:
     """Like ``grouped``, per month (rolled-up months on each board's clock; the live part
     on the chart's clock)."""
     family = FAMILIES[name]
+    months: list[date]
+    windows: list[Period]
     if scope.centre_ids is not None and family.centre_mode == "live":
         months, windows = [], [scope.period]
     else:
         months, windows = split(scope)
-    per_month: dict[date, Counter] = defaultdict(Counter)
+    per_month: dict[date, Groups] = defaultdict(Counter)
     if months:
         ensure_built(months)
         r = StatsRollup
@@ -151,7 +158,7 @@ def grouped_by_month(name: str, scope: Scope) -> dict[date, Counter]:
     return dict(per_month)
 
 
-def chart_months(scope: Scope, per_month: dict[date, Counter]) -> list[date]:
+def chart_months(scope: Scope, per_month: dict[date, Groups]) -> list[date]:
     """The months a chart shows: the period's (all time: from the first with data), up to
     this month — never empty future months that would read as a drop to zero."""
     last = min(scope.period.last or scope.today, scope.today)
@@ -187,7 +194,7 @@ def split(scope: Scope) -> tuple[list[date], list[Period]]:
     return months, windows
 
 
-def read(family: Family, scope: Scope, months: list[date] | None) -> Counter:
+def read(family: Family, scope: Scope, months: list[date] | None) -> Groups:
     query = read_query(family, scope, months)
     return Counter({tuple(row[:5]): int(row[5] or 0) for row in db.session.execute(query)})
 
@@ -219,7 +226,7 @@ def grouping(family: Family, columns: tuple[Any, ...]) -> list[Any]:
     return [column for i, column in enumerate(columns) if i in family.reads]
 
 
-def live(family: Family, scope: Scope) -> Counter:
+def live(family: Family, scope: Scope) -> Groups:
     columns = (board_of(family), *dims(family))
     query = family.source().add_columns(*kept(family, columns), family.value())
     query = query.where(in_scope(family, scope)).group_by(*grouping(family, columns))
@@ -227,8 +234,8 @@ def live(family: Family, scope: Scope) -> Counter:
 
 
 def dims(family: Family) -> tuple[Any, ...]:
-    rolled = family.centre is not None and family.centre_mode == "centre"
-    centre = family.centre() if rolled else literal(0)
+    centre_of = family.centre if family.centre_mode == "centre" else None
+    centre = centre_of() if centre_of is not None else literal(0)
     return (centre, *family.keys())
 
 
@@ -294,7 +301,7 @@ def earliest_month() -> date | None:
 
 
 def read_earliest_month() -> date | None:
-    firsts = [
+    firsts: list[datetime | None] = [
         db.session.scalar(select(func.min(Case.submitted_at))),
         db.session.scalar(select(func.min(BoardSession.starts_at))),
     ]

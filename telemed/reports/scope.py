@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from telemed.auth.models import Role, User
 from telemed.boards.models import Board, BoardSpecialty
@@ -87,7 +88,7 @@ class Scope:
         """Cases routed (by specialty) to the scope's boards, ``moment`` in the period."""
         return self._windowed(moment, lambda group: self._specialty_member(specialty, group))
 
-    def by_centre(self, centre_id: Any) -> ColumnElement[bool]:
+    def by_centre(self, centre_id: InstrumentedAttribute[int]) -> ColumnElement[bool]:
         if self.centre_ids is None:
             return true()
         return centre_id.in_(self.centre_ids)

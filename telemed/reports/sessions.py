@@ -58,7 +58,7 @@ def held_sessions(scope: Scope) -> Any:
 
 def session_counts(scope: Scope) -> dict[str, Any]:
     """Sessions by kind and status."""
-    counts: Counter = Counter()
+    counts: Counter[tuple[SessionKind, SessionStatus]] = Counter()
     for key, n in grouped("session", scope).items():
         counts[(SessionKind(key[2]), SessionStatus(key[3]))] += n
     held = {kind: counts[(kind, SessionStatus.HELD)] for kind in SessionKind}
@@ -101,7 +101,7 @@ def sessions_table(counts: dict[str, Any]) -> Table:
 def sessions_per_month(scope: Scope) -> tuple[Table, Chart]:
     per_month = grouped_by_month("session", scope)
     months = chart_months(scope, per_month)
-    counts: Counter = Counter()
+    counts: Counter[tuple[int, SessionKind]] = Counter()
     for i, month in enumerate(months):
         for key, n in per_month.get(month, Counter()).items():
             if key[3] == SessionStatus.HELD.value:
@@ -128,13 +128,13 @@ def sessions_per_month(scope: Scope) -> tuple[Table, Chart]:
 
 def agenda_use(scope: Scope, names: Names) -> tuple[Figure, Table]:
     """Per board: places offered and cases discussed in its held case-review sessions."""
-    places: Counter = Counter()
-    discussed: Counter = Counter()
+    places: Counter[int] = Counter()
+    discussed: Counter[int] = Counter()
     for key, n in grouped("session.places", scope).items():
         places[key[0]] += n
     for key, n in grouped("session.discussed", scope).items():
         discussed[key[0]] += n
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"board": names.board(board_id), "places": places[board_id],
          "discussed": discussed[board_id], "use": share(discussed[board_id], places[board_id])}
         for board_id in sorted(set(places) | set(discussed), key=names.board)
@@ -160,8 +160,8 @@ def attendee_filter(scope: Scope) -> Any:
 
 
 def attendance(scope: Scope, names: Names) -> tuple[Figure, Table, Table]:
-    present_by_unit: Counter = Counter()
-    sessions_by_unit: Counter = Counter()
+    present_by_unit: Counter[str] = Counter()
+    sessions_by_unit: Counter[str] = Counter()
     for key, n in grouped("attendance.unit", scope).items():
         present_by_unit[key[2]] += n
     for key, n in grouped("attendance.unit_sessions", scope).items():

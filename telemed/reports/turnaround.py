@@ -35,7 +35,7 @@ DEFINITIONS = {
 def hours_histogram(family: str, scope: Scope) -> list[tuple[int, int]]:
     """(whole hours, count) of a waiting-time family: ``case.wait`` (submission → first
     discussion) or ``referral.wait`` (deciding discussion → referral completed)."""
-    hours: Counter = Counter()
+    hours: Counter[int] = Counter()
     for key, n in grouped(family, scope).items():
         hours[key[4]] += n
     return list(hours.items())
@@ -87,7 +87,7 @@ def over_time(scope: Scope) -> tuple[Table, Chart]:
     months = chart_months(scope, per_month)
     rows = []
     for month in months:
-        days: Counter = Counter()
+        days: Counter[int] = Counter()
         for key, n in per_month.get(month, Counter()).items():
             days[key[4]] += n
         histogram = list(days.items())

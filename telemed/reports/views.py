@@ -31,7 +31,15 @@ def number_formatting() -> dict[str, Any]:
 @bp.get("/")
 @staff_required
 def index() -> ResponseReturnValue:
-    return redirect(url_for("reports.view", view="overview", **request.args))
+    """The overview, with the address's filters (one value each, as the views read them).
+    ``view`` names the redirect's target and ``_anchor``, ``_external`` and the like are
+    ``url_for``'s own options: passed on, they made a 500 (``view`` twice, an unknown method)."""
+    filters: dict[str, Any] = {
+        key: value
+        for key, value in request.args.items()
+        if key != "view" and not key.startswith("_")
+    }
+    return redirect(url_for("reports.view", view="overview", **filters))
 
 
 @bp.get("/<view>")

@@ -29,7 +29,7 @@ def get_reviewable_item(user: User, item_id: int) -> AgendaItem:
     return item
 
 
-def visible_recommendations(user: User) -> Select[tuple[Recommendation]]:
+def visible_recommendations(user: User) -> Select[Recommendation]:
     """Recommendations on the cases ``user`` may see."""
     return select(Recommendation).where(Recommendation.case_id.in_(visible_case_ids(user)))
 

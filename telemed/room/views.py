@@ -8,6 +8,7 @@ doctors follow it and open the review of their own centre's cases only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,7 +89,7 @@ def room_session(session_id: int) -> BoardSession:
     return session
 
 
-def to_room(session: BoardSession, anchor: str = "room-attendance") -> Any:
+def to_room(session: BoardSession, anchor: str = "room-attendance") -> ResponseReturnValue:
     return redirect(url_for("room.room", session_id=session.id, _anchor=anchor))
 
 
@@ -134,7 +135,9 @@ def attendance(session_id: int) -> ResponseReturnValue:
     return render_template("room/_room_attendance.html", **attendance_context(session))
 
 
-def room_action(session: BoardSession, action: Any, done: str) -> Any:
+def room_action(
+    session: BoardSession, action: Callable[[], object], done: str
+) -> ResponseReturnValue:
     """Run a change of the room's record; refusals are flashed and nothing is changed."""
     try:
         action()
@@ -333,7 +336,9 @@ def adherence(recommendation_id: int) -> ResponseReturnValue:
     except InputError as err:
         flash_error(err)
     else:
-        label = ADHERENCE_LABELS[recommendation.adherence]  # type: ignore[index]
+        answer = recommendation.adherence
+        assert answer is not None  # just recorded (the form requires it)
+        label = ADHERENCE_LABELS[answer]
         flash(_("Adherence recorded: %(answer)s.", answer=label), "success")
     return redirect(
         url_for("cases.detail", case_id=case_id, _anchor=f"recommendation-{recommendation_id}")

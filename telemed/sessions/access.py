@@ -34,7 +34,7 @@ from telemed.sessions.models import (
 )
 
 
-def centre_sessions(user: User) -> Select[tuple[int]]:
+def centre_sessions(user: User) -> Select[int]:
     """Ids of sessions with a case of the user's centre on their agenda (a subquery)."""
     return (
         select(AgendaItem.session_id)
@@ -43,7 +43,7 @@ def centre_sessions(user: User) -> Select[tuple[int]]:
     )
 
 
-def invited_sessions(user: User) -> Select[tuple[int]]:
+def invited_sessions(user: User) -> Select[int]:
     """Ids of sessions ``user`` is an active invitee of (a subquery)."""
     return select(SessionAttendee.session_id).where(
         SessionAttendee.user_id == user.id, SessionAttendee.active.is_(True)
@@ -63,14 +63,14 @@ def session_clause(user: User) -> ColumnElement[bool] | None:
     return or_(*conditions)
 
 
-def visible_sessions(user: User) -> Select[tuple[BoardSession]]:
+def visible_sessions(user: User) -> Select[BoardSession]:
     """Sessions ``user`` may see."""
     clause = session_clause(user)
     query = select(BoardSession)
     return query if clause is None else query.where(clause)
 
 
-def visible_session_ids(user: User) -> Select[tuple[int]]:
+def visible_session_ids(user: User) -> Select[int]:
     """Ids of the sessions ``user`` may see (a subquery for the rules built on this one)."""
     return visible_sessions(user).with_only_columns(BoardSession.id)
 

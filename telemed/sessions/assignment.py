@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, cast, func, insert, literal, select, update
+from sqlalchemy import Select, String, and_, cast, func, insert, literal, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +25,7 @@ from telemed.cases.models import Case, CaseEvent, CaseStatus, Urgency, format_ca
 from telemed.cases.signals import cases_changed_in_bulk
 from telemed.core import transaction
 from telemed.core.clock import now_utc
+from telemed.core.sql import rowcount
 from telemed.core.types import UTCDateTime
 from telemed.extensions import db
 from telemed.sessions import notices
@@ -78,7 +80,7 @@ def assign_cases() -> AssignmentReport:
     return report
 
 
-def queue_query(board: Board):  # type: ignore[no-untyped-def]
+def queue_query(board: Board) -> Select[int, Urgency, date | None, datetime | None, int]:
     """Accepted cases of the board's specialties with no pending entry, in priority order."""
     urgency_rank = sql_case(
         *((Case.urgency == urgency, rank) for urgency, rank in URGENCY_RANK.items()), else_=3
@@ -216,7 +218,7 @@ def take_places(session_id: int, count: int, now: datetime) -> None:
         )
         .values(booked=BoardSession.booked + count, roster_version=BoardSession.roster_version + 1)
     )
-    if taken.rowcount != 1:
+    if rowcount(taken) != 1:
         raise LostRace(session_id)
 
 
@@ -247,7 +249,7 @@ def take_places_many(counts: dict[int, int], now: datetime, chunk: int = 5000) -
                 )
                 .execution_options(synchronize_session=False)
             )
-            if taken.rowcount != len(ids):
+            if rowcount(taken) != len(ids):
                 raise LostRace(ids)
 
 
@@ -266,7 +268,7 @@ def mark_scheduled(case_ids: list[int], now: datetime, chunk: int = 5000) -> Non
             .values(status=CaseStatus.SCHEDULED, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        if changed.rowcount != len(ids):
+        if rowcount(changed) != len(ids):
             raise LostRace("cases")
         cases_changed_in_bulk.send(None, case_ids=ids)  # no flush listener sees a bulk UPDATE
         events = CaseEvent.__table__
@@ -358,7 +360,7 @@ def raise_flags(board: Board, risky: list[tuple[int, FlagReason, str]], now: dat
     if not risky:
         return 0
     already = open_flag_keys(list({case_id for case_id, _reason, _detail in risky}))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for case_id, reason, detail in risky:
         if (case_id, reason) in already:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -103,7 +104,7 @@ class BoardSession(Model):
     topic: Mapped[str | None] = mapped_column(String(300))
     speaker: Mapped[str | None] = mapped_column(String(200))
     audience: Mapped[str | None] = mapped_column(String(200))
-    order_of_business: Mapped[list | None] = mapped_column(JSON)
+    order_of_business: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # Grows on every change of time, room or status (calendar invites build on it).
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     # Grows whenever who should be invited may have changed (agenda or members); the invite

@@ -3,16 +3,18 @@ the room all read it)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from telemed.boards.models import SessionKind
 from telemed.sessions.models import BoardSession
 
 
-def order_of_business(session: BoardSession) -> list[dict]:
+def order_of_business(session: BoardSession) -> list[dict[str, Any]]:
     """As in the minutes: welcome, follow-up of agreements, cases, general matters, reading
     of the agreements, close. Keys are stored; titles are translated where shown."""
     from telemed.sessions.labels import SECTION_LABELS
 
-    def section(key: str, entries: list[str] | None = None) -> dict:
+    def section(key: str, entries: list[str] | None = None) -> dict[str, Any]:
         return {"key": key, "title": str(SECTION_LABELS[key]), "entries": entries or []}
 
     if session.kind is SessionKind.CASE_REVIEW:

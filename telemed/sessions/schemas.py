@@ -29,10 +29,10 @@ class LocalDateTime(fields.NaiveDateTime):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # Not OpenAPI's "date-time", which carries an offset: a wall time on the board's clock.
-        self.metadata.update(
-            {"format": "local-date-time", "pattern": LOCAL_PATTERN.pattern,
-             "example": "2026-03-05T18:00"}
-        )  # fmt: skip
+        self.metadata = {
+            **self.metadata, "format": "local-date-time", "pattern": LOCAL_PATTERN.pattern,
+            "example": "2026-03-05T18:00",
+        }  # fmt: skip
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         if not isinstance(value, str) or not LOCAL_PATTERN.match(value):

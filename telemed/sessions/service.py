@@ -3,12 +3,14 @@ agenda closed at the cut-off, held after it ends. Every function is idempotent."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import or_, select, update
 
 from telemed.audit import service as audit
@@ -222,7 +224,11 @@ def cancel_session(actor: User, session: BoardSession) -> BoardSession:
     return session
 
 
-def release_all(session: BoardSession, outcome: ItemOutcome, notify=None) -> list[Case]:  # type: ignore[no-untyped-def]
+def release_all(
+    session: BoardSession,
+    outcome: ItemOutcome,
+    notify: Callable[[BoardSession, Case, User], object] | None = None,
+) -> list[Case]:
     """Take every pending case off the agenda; they go back to the queue with precedence."""
     released = []
     for item in session.pending_items:
@@ -355,7 +361,7 @@ def mark_discussed(actor: User, item: AgendaItem) -> AgendaItem:
 PAST_PER_PAGE = 10
 
 
-def list_sessions(user: User, filters: dict[str, Any]) -> Any:
+def list_sessions(user: User, filters: dict[str, Any]) -> Pagination:
     """A page of the sessions ``user`` may see, earliest first; ``date_from``/``date_to`` are
     days in the user's time zone (inclusive)."""
     query = visible_sessions(user)
@@ -389,7 +395,7 @@ def upcoming_sessions(board: Board, limit: int = 30) -> list[BoardSession]:
     )
 
 
-def past_sessions(board: Board, page: int) -> Any:
+def past_sessions(board: Board, page: int) -> Pagination:
     query = (
         select(BoardSession)
         .where(BoardSession.board_id == board.id, BoardSession.ends_at <= now_utc())

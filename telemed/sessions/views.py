@@ -3,6 +3,7 @@ they may; coordinators run them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -23,7 +24,7 @@ from telemed.sessions import access as session_access
 from telemed.sessions import agenda as agenda_service
 from telemed.sessions import assignment, order_of_business
 from telemed.sessions import service as session_service
-from telemed.sessions.models import BoardSession
+from telemed.sessions.models import AgendaItem, BoardSession
 
 bp = Blueprint("sessions", __name__)
 staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -158,7 +159,7 @@ def session_detail(session_id: int) -> ResponseReturnValue:
     )
 
 
-def agenda_action(item_id: int, action: Any) -> Any:
+def agenda_action(item_id: int, action: Callable[[AgendaItem], object]) -> ResponseReturnValue:
     """Run an agenda change for a coordinator; refusals are flashed, nothing changed."""
     item = agenda_service.get_item(item_id)
     session_id = item.session_id

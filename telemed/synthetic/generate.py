@@ -214,7 +214,10 @@ class Generator:
         }
 
     def _any_user(self) -> int:
-        return db.session.scalar(select(func.min(User.id)))  # type: ignore[return-value]
+        user_id: int | None = db.session.scalar(select(func.min(User.id)))
+        if user_id is None:  # ``_referring_users`` made one for every sending centre
+            raise RuntimeError("no user to record the sessions with")
+        return user_id
 
     def _referring_users(self, senders: list[Centre]) -> dict[int, list[Person]]:
         """One synthetic referring doctor per centre that has none, so every case has one."""

@@ -170,6 +170,7 @@ def _existing_sessions(board_id: int) -> dict[str, tuple[int, datetime, SessionS
     return {
         key: (sid, starts.replace(tzinfo=None), status, booked)
         for key, sid, starts, status, booked in rows
+        if key is not None  # the query's filter; the column allows it
     }
 
 

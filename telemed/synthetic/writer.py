@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Date, DateTime, func, select, text
 from sqlalchemy.types import TypeDecorator
 
@@ -47,8 +48,9 @@ class Writer:
 
     def _copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         raw = self.connection.connection.driver_connection
+        assert isinstance(raw, psycopg.Connection)  # COPY is used on PostgreSQL only
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
 

@@ -104,6 +104,19 @@ def test_anonymous_is_sent_to_login(network, app):
         assert "/auth/login" in response.headers["Location"]
 
 
+def test_the_dashboard_address_keeps_its_filters(admin, app):
+    browser = client_for(app, admin)
+    for query, target in [
+        ("period=all&state=Jalisco", "/reports/overview?period=all&state=Jalisco"),
+        # ``view`` and ``url_for``'s own options are not filters (they made a 500).
+        ("view=cases&period=all", "/reports/overview?period=all"),
+        ("_method=POST&_external=1", "/reports/overview"),
+    ]:
+        response = browser.get(f"/reports/?{query}")
+        assert response.status_code == 302, query
+        assert response.headers["Location"] == target
+
+
 def test_administrator_sees_every_view(network, admin, app):
     browser = client_for(app, admin)
     for view in VIEW_NAMES:
