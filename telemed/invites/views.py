@@ -14,6 +14,7 @@ from telemed.auth.models import Discipline, Role
 from telemed.core import transaction
 from telemed.core.errors import DomainError, InputError, NotFound
 from telemed.core.flashing import flash_error
+from telemed.core.formatting import wall_clock
 from telemed.extensions import csrf
 from telemed.invites import rsvp, rsvp_links
 from telemed.invites import service as invites
@@ -75,7 +76,7 @@ def rsvp_page(
             partstat=partstat,
             answer=rsvp_links.ANSWER_LABELS[partstat],
             answered=rsvp.PARTSTAT_LABELS[partstat],
-            when=invites.local_when(session, attendee.user),
+            when=wall_clock(session.starts_at, attendee.user.display_timezone, session.ends_at),
             token=token,
             others=others,
         )
