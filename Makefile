@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
+# Links in emails follow the port served on, unless TELEMED_BASE_URL says otherwise.
+run: export TELEMED_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	mkdir -p instance
 	$(FLASK) db upgrade

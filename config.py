@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, overload
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("TELEMED_INSTANCE_PATH", BASE_DIR / "instance"))
@@ -47,6 +48,32 @@ def env_ints(name: str, default: str) -> tuple[int, ...]:
     return tuple(int(part) for part in env(name, default).split(",") if part.strip())
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+NO_ADDRESS = ("", "http", "/")
+
+
+def url_settings(base_url: str) -> tuple[str, str, str]:
+    """Flask's ``SERVER_NAME``, ``PREFERRED_URL_SCHEME`` and ``APPLICATION_ROOT`` from the
+    service's public address, so links in emails (built from the URL map, never from a
+    request's Host header) point there. An address that is not an absolute http(s) URL gives
+    an empty ``SERVER_NAME``, which ``validate`` refuses in one line."""
+    parts = urlsplit(base_url.strip())
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        return NO_ADDRESS
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or parts.netloc.endswith(":")
+        or parts.query
+        or parts.fragment
+    ):
+        return NO_ADDRESS
+    return parts.netloc.lower(), parts.scheme, parts.path.rstrip("/") or "/"
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -83,7 +110,10 @@ class Config:
 
     PAGE_SIZE = env_int("PAGE_SIZE", 25)
 
-    BASE_URL = env("BASE_URL", "http://127.0.0.1:5000")
+    # The public address in emails' links: host (and port), scheme and path of the service.
+    SERVER_NAME, PREFERRED_URL_SCHEME, APPLICATION_ROOT = url_settings(
+        env("BASE_URL", DEFAULT_BASE_URL) or DEFAULT_BASE_URL
+    )
     MAIL_FROM = env("MAIL_FROM", "Comité de tumores <no-reply@telemed.local>")
     MAIL_DOMAIN = env("MAIL_DOMAIN", "telemed.local")
     OUTBOX_DIR = env("OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
@@ -139,6 +169,11 @@ def validate(config: Mapping[str, Any]) -> None:
     if missing:
         raise ConfigError(
             f"telemed refuses to start in {config['ENV_NAME']}: set {' and '.join(missing)}."
+        )
+    if not config.get("SERVER_NAME"):
+        raise ConfigError(
+            "TELEMED_BASE_URL must be the service's public address, an absolute http(s) URL "
+            "such as https://telemed.example.mx (no query or fragment)."
         )
 
 

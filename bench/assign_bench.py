@@ -42,16 +42,10 @@ from telemed import create_app
 from telemed.auth.models import Role, User
 from telemed.boards.models import Board, BoardSpecialty, SessionKind
 from telemed.boards.recurrence import cutoff_for, occurrences, room_url, to_utc
-from telemed.cases.models import (
-    Case,
-    CaseStatus,
-    RequestKind,
-    Sex,
-    Specialty,
-    Urgency,
-)
+from telemed.cases.models import Case, CaseStatus, Sex, Urgency
 from telemed.centres.models import Centre, CentreKind
 from telemed.core.clock import Clock
+from telemed.core.vocabulary import RequestKind, Specialty
 from telemed.extensions import db
 from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import (

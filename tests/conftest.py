@@ -218,6 +218,13 @@ def make_case(referring: User) -> Callable[..., Case]:
     return factory
 
 
+def base_url(app: Flask) -> str:
+    """The public address links in emails, invites and feeds start with (``TELEMED_BASE_URL``,
+    no trailing slash)."""
+    root = app.config["APPLICATION_ROOT"].rstrip("/")
+    return f"{app.config['PREFERRED_URL_SCHEME']}://{app.config['SERVER_NAME']}{root}"
+
+
 def committed(value: Any, *_done: Any) -> Any:
     """Commit what the services called so far did (a test is the outermost caller: it owns
     the transaction, as a request or a job does) and hand back ``value``."""

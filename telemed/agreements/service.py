@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
@@ -38,11 +37,10 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
-from telemed.outbox.service import enqueue, in_language_of, user_locale
+from telemed.outbox.notify import notify
 from telemed.room.models import Attendance
 from telemed.sessions.access import require_runner
 from telemed.sessions.models import BoardSession, SessionAttendee, SessionStatus
-from telemed.sessions.notices import local_when, session_link
 
 
 @dataclass
@@ -223,25 +221,13 @@ def reporting_session(agreement: Agreement, session_id: int | None) -> BoardSess
 
 def notify_owner(agreement: Agreement, owner: User) -> None:
     """A link and the due date; never the text, which may speak of a patient."""
-    session = agreement.session
-    with in_language_of(owner):
-        lines = [
-            _("An agreement of %(board)s, session %(number)d, was assigned to you.",
-              board=session.board.name, number=session.number),
-            _("Due: %(date)s", date=format_date(agreement.due_date, "long",
-                                                locale=user_locale(owner))),
-        ]  # fmt: skip
-        if agreement.case is not None:
-            lines.append(_("Case: %(code)s", code=agreement.case.code))
-        lines += [_("Session: %(when)s", when=local_when(session, owner)), "",
-                  session_link(session)]  # fmt: skip
-        enqueue(
-            f"agreement:{agreement.id}:{owner.id}",
-            "agreement",
-            owner,
-            _("An agreement was assigned to you (%(board)s)", board=session.board.name),
-            "\n".join(lines),
-        )
+    notify(
+        "agreement",
+        owner,
+        f"agreement:{agreement.id}:{owner.id}",
+        agreement=agreement,
+        session=agreement.session,
+    )
 
 
 # --- reading --------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from telemed.boards.models import SessionKind
 from telemed.certificates.models import Certificate
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InvalidTransition, NotFound
+from telemed.core.links import external_url
 from telemed.core.sql import insert
 from telemed.extensions import db
 from telemed.minutes.service import session_ended
@@ -52,7 +52,7 @@ def normalise_code(text: str | None) -> str | None:
 
 
 def verification_url(code: str) -> str:
-    return f"{current_app.config['BASE_URL']}/verify/{code}"
+    return external_url("certificates.verify", code=code)
 
 
 # --- who gets one ---------------------------------------------------------------------

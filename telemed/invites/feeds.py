@@ -22,6 +22,7 @@ from telemed.auth.models import User
 from telemed.boards.models import Board, BoardMember, SessionKind
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
+from telemed.core.links import external_url
 from telemed.extensions import db
 from telemed.invites import ical
 from telemed.invites.models import CalendarFeed
@@ -45,11 +46,11 @@ def hash_token(token: str) -> str:
 
 
 def feed_url(token: str) -> str:
-    return f"{current_app.config['BASE_URL']}/feeds/{token}.ics"
+    return external_url("feeds.private_feed", token=token)
 
 
 def board_feed_url(board: Board) -> str:
-    return f"{current_app.config['BASE_URL']}/feeds/boards/{board.id}.ics"
+    return external_url("feeds.board_feed", board_id=board.id)
 
 
 def webcal(url: str) -> str:
@@ -158,11 +159,10 @@ def public_sessions(board: Board, now: datetime | None = None) -> list[BoardSess
 def calendar_for(sessions: list[BoardSession], name: str, *, topics: bool = False) -> bytes:
     """``METHOD:PUBLISH`` bytes; ``topics`` puts a training's topic and speaker in SUMMARY."""
     host = current_app.config["MAIL_DOMAIN"]
-    base_url = current_app.config["BASE_URL"]
     dtstamp = now_utc()
     events = []
     for session in sessions:
-        event = ical.session_event(session, host=host, base_url=base_url, dtstamp=dtstamp)
+        event = ical.session_event(session, host=host, dtstamp=dtstamp)
         if topics and session.topic:
             summary = f"{session.topic} ({ical.summary_for(session)})"
             if session.speaker:

@@ -1,8 +1,9 @@
 """Sessions as iCalendar bytes (RFC 5545) for iTIP invites (RFC 5546) and feeds.
 
-Pure: takes the session and the people, returns bytes. Times carry the board's TZID with
-a matching VTIMEZONE, which Outlook, Google and Apple all resolve. Only case codes and
-links ever go into the text: no patient data.
+Takes the session and the people, returns bytes (links come from the app's URL map at the
+configured address). Times carry the board's TZID with a matching VTIMEZONE, which Outlook,
+Google and Apple all resolve. Only case codes and links ever go into the text: no patient
+data.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
 
 from telemed.auth.models import User
+from telemed.core.links import external_url
 from telemed.sessions.models import BoardSession, SessionStatus
+from telemed.sessions.order_of_business import outline
 
 PRODID = "-//telemed//Tumour board//ES"
 
@@ -38,18 +41,15 @@ def summary_for(session: BoardSession) -> str:
     return _("%(board)s, session %(number)d", board=session.board.name, number=session.number)
 
 
-def description_for(session: BoardSession, base_url: str) -> str:
+def description_for(session: BoardSession) -> str:
     """Order of business and agenda as case codes, plus the session page link."""
-    from telemed.sessions.labels import SECTION_LABELS
-    from telemed.sessions.order_of_business import order_of_business
-
-    sections = session.order_of_business or order_of_business(session)
     lines = [_("Order of business:")]
-    for section in sections:
-        lines.append(f"- {SECTION_LABELS.get(section['key'], section['title'])}")
-        lines.extend(f"    {entry}" for entry in section.get("entries", []))
+    for title, entries in outline(session):
+        lines.append(f"- {title}")
+        lines.extend(f"    {entry}" for entry in entries)
+    page = external_url("sessions.session_detail", session_id=session.id)
     lines += ["", _("Video room: %(url)s", url=session.room_url),
-              _("Session page: %(url)s", url=f"{base_url}/sessions/{session.id}")]  # fmt: skip
+              _("Session page: %(url)s", url=page)]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -65,7 +65,6 @@ def session_event(
     session: BoardSession,
     *,
     host: str,
-    base_url: str,
     dtstamp: datetime,
     invitees: Iterable[Invitee] = (),
     cancelled: bool = False,
@@ -80,7 +79,7 @@ def session_event(
     event.add("summary", summary_for(session))
     event.add("location", session.room_url)
     event.add("url", session.room_url)
-    event.add("description", description_for(session, base_url))
+    event.add("description", description_for(session))
     is_cancelled = cancelled or session.status is SessionStatus.CANCELLED
     event.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
     coordinator = session.board.coordinator
@@ -140,20 +139,16 @@ def invite(
     *,
     method: str,
     host: str,
-    base_url: str,
     dtstamp: datetime,
 ) -> bytes:
     """``REQUEST`` (invite or update) or ``CANCEL`` (session cancelled / attendee removed)."""
     event = session_event(
-        session, host=host, base_url=base_url, dtstamp=dtstamp, invitees=invitees,
-        cancelled=method == "CANCEL",
+        session, host=host, dtstamp=dtstamp, invitees=invitees, cancelled=method == "CANCEL",
     )  # fmt: skip
     return calendar_bytes(method, [event])
 
 
-def feed(
-    sessions: Iterable[BoardSession], *, name: str, host: str, base_url: str, dtstamp: datetime
-) -> bytes:
+def feed(sessions: Iterable[BoardSession], *, name: str, host: str, dtstamp: datetime) -> bytes:
     """``METHOD:PUBLISH`` feed for subscriptions and downloads (no attendees listed)."""
-    events = [session_event(s, host=host, base_url=base_url, dtstamp=dtstamp) for s in sessions]
+    events = [session_event(s, host=host, dtstamp=dtstamp) for s in sessions]
     return calendar_bytes("PUBLISH", events, name=name)

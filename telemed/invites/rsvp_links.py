@@ -15,6 +15,7 @@ from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from telemed.core.clock import now_utc
 from telemed.core.errors import DomainError
+from telemed.core.links import external_url
 from telemed.extensions import db
 from telemed.sessions.models import UPCOMING, PartStat, SessionAttendee
 
@@ -57,7 +58,7 @@ def make_token(attendee: SessionAttendee, partstat: PartStat) -> str:
 
 
 def rsvp_url(attendee: SessionAttendee, partstat: PartStat) -> str:
-    return f"{current_app.config['BASE_URL']}/rsvp/{make_token(attendee, partstat)}"
+    return external_url("invites.confirm", token=make_token(attendee, partstat))
 
 
 def invalid() -> InvalidLink:

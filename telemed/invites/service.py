@@ -16,11 +16,9 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import or_, select
 
 from telemed.audit import service as audit
@@ -35,7 +33,8 @@ from telemed.extensions import db
 from telemed.invites import ical
 from telemed.invites.rsvp_links import ANSWER_LABELS, ANSWERS, rsvp_url
 from telemed.outbox.models import OutboxMessage
-from telemed.outbox.service import enqueue, in_language_of
+from telemed.outbox.notify import notify
+from telemed.outbox.service import in_language_of
 from telemed.sessions.models import (
     UPCOMING,
     AgendaItem,
@@ -46,7 +45,6 @@ from telemed.sessions.models import (
     SessionAttendee,
     SessionStatus,
 )
-from telemed.sessions.notices import local_when, session_link
 
 log = logging.getLogger(__name__)
 
@@ -305,11 +303,6 @@ def audience_choices() -> list[tuple[str, str]]:
 # --- the messages --------------------------------------------------------------------------
 
 
-def base_url() -> str:
-    url: str = current_app.config["BASE_URL"]
-    return url
-
-
 def listed_invitees(
     invitees: list[SessionAttendee], recipient: SessionAttendee, method_kind: str
 ) -> list[ical.Invitee]:
@@ -322,26 +315,6 @@ def listed_invitees(
     else:
         chosen = [row for row in invitees if row.reason != "audience" or row is recipient]
     return [ical.Invitee(row.user, row.role.value, row.partstat.value) for row in chosen]
-
-
-def subject_for(kind: str, session: BoardSession) -> str:
-    names = {"board": session.board.name, "number": session.number}
-    if kind == "invite":
-        return _("Invitation: %(board)s, session %(number)d", **names)
-    if kind == "invite_update":
-        return _("Updated: %(board)s, session %(number)d", **names)
-    return _("Cancelled: %(board)s, session %(number)d", **names)
-
-
-def opening_for(kind: str, session: BoardSession) -> str:
-    names = {"board": session.board.name, "number": session.number}
-    if kind == "invite":
-        return _("You are invited to %(board)s, session %(number)d.", **names)
-    if kind == "invite_update":
-        return _("%(board)s, session %(number)d, has changed. Please answer again.", **names)
-    if kind == "invite_removed":
-        return _("You are no longer needed at %(board)s, session %(number)d.", **names)
-    return _("%(board)s, session %(number)d, has been cancelled.", **names)
 
 
 def agenda_codes(session: BoardSession) -> list[str]:
@@ -363,41 +336,22 @@ def queue_message(
     key = f"invite:{session.id}:{sequence}:{user.id}:{message.method}"
     if message.again:
         key += f":r{roster}"
-    with in_language_of(user):
-        answering = message.method == "REQUEST"
-        links = (
-            [(partstat, rsvp_url(attendee, partstat)) for partstat in ANSWERS] if answering else []
-        )
-        context: dict[str, Any] = {
-            "session": session,
-            "board": session.board,
-            "opening": opening_for(message.kind, session),
-            "when": local_when(session, user),
-            "room_url": session.room_url,
-            "session_url": session_link(session),
-            "codes": agenda_codes(session) if answering else [],
-            "links": [(ANSWER_LABELS[p], url) for p, url in links],
-        }
-        lines = [context["opening"], "", _("When: %(when)s", when=context["when"])]
-        if session.topic:
-            lines.append(_("Topic: %(topic)s", topic=session.topic))
-        if answering:
-            lines.append(_("Video room: %(url)s", url=session.room_url))
-        lines.append(_("Session page: %(url)s", url=context["session_url"]))
-        if context["codes"]:
-            lines += ["", _("Cases on the agenda: %(codes)s", codes=", ".join(context["codes"]))]
-        if links:
-            lines += ["", _("Will you attend?")]
-            lines += [f"- {label}: {url}" for label, url in context["links"]]
+    answering = message.method == "REQUEST"
+    with in_language_of(user):  # the calendar's summary and description too
         ics = ical.invite(
             session, listed_invitees(invitees, attendee, message.kind), method=message.method,
-            host=current_app.config["MAIL_DOMAIN"], base_url=base_url(), dtstamp=dtstamp,
+            host=current_app.config["MAIL_DOMAIN"], dtstamp=dtstamp,
         )  # fmt: skip
-        enqueue(
-            key, message.kind, user, subject_for(message.kind, session), "\n".join(lines),
-            body_html=render_template("invites/email.html", **context), ics=ics,
-            ics_method=message.method,
-        )  # fmt: skip
+    notify(
+        message.kind,
+        user,
+        key,
+        ics=ics,
+        ics_method=message.method,
+        session=session,
+        agenda_codes=agenda_codes(session) if answering else [],
+        answers=[(ANSWER_LABELS[p], rsvp_url(attendee, p)) for p in ANSWERS] if answering else [],
+    )
 
 
 # --- quorum --------------------------------------------------------------------------------
@@ -474,24 +428,13 @@ def check_quorum() -> int:
         coordinator = session.board.coordinator
         if coordinator is None:
             continue
-        with in_language_of(coordinator):
-            names = ", ".join(str(DISCIPLINE_LABELS.get(Discipline(d), d)) for d in quorum.missing)
-            lines = [
-                _("%(board)s, session %(number)d, has no quorum yet.",
-                  board=session.board.name, number=session.number),
-                _("When: %(when)s", when=local_when(session, coordinator)),
-                _("No one who accepted covers: %(disciplines)s", disciplines=names),
-                "",
-                _("Session page: %(url)s", url=session_link(session)),
-            ]  # fmt: skip
-            enqueue(
-                f"quorum:{session.id}:{session.sequence}",
-                "quorum_missing",
-                coordinator,
-                _("No quorum yet: %(board)s, session %(number)d", board=session.board.name,
-                  number=session.number),
-                "\n".join(lines),
-            )  # fmt: skip
+        notify(
+            "quorum_missing",
+            coordinator,
+            f"quorum:{session.id}:{session.sequence}",
+            session=session,
+            disciplines=[DISCIPLINE_LABELS.get(Discipline(d), d) for d in quorum.missing],
+        )
     db.session.flush()
     return len(lacking)
 
@@ -552,18 +495,4 @@ def already_queued(keys: list[str]) -> set[str]:
 
 
 def queue_reminder(session: BoardSession, user: User, hours: int, key: str) -> None:
-    with in_language_of(user):
-        names = {"board": session.board.name, "number": session.number}
-        subject = ngettext(
-            "Reminder: %(board)s, session %(number)d, in %(num)d hour",
-            "Reminder: %(board)s, session %(number)d, in %(num)d hours",
-            hours,
-            **names,
-        )
-        lines = [
-            _("Reminder: %(board)s, session %(number)d.", **names),
-            _("When: %(when)s", when=local_when(session, user)),
-            _("Video room: %(url)s", url=session.room_url),
-            _("Session page: %(url)s", url=session_link(session)),
-        ]
-        enqueue(key, "reminder", user, subject, "\n".join(lines))
+    notify("reminder", user, key, session=session, hours=hours)

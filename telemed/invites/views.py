@@ -14,6 +14,7 @@ from telemed.auth.models import Discipline, Role
 from telemed.core import transaction
 from telemed.core.errors import DomainError, InputError, NotFound
 from telemed.core.flashing import flash_error
+from telemed.core.formatting import wall_clock
 from telemed.extensions import csrf
 from telemed.invites import rsvp, rsvp_links
 from telemed.invites import service as invites
@@ -21,7 +22,6 @@ from telemed.outbox.service import in_language_of
 from telemed.sessions import access as session_access
 from telemed.sessions import service as session_service
 from telemed.sessions.models import BoardSession, PartStat, SessionAttendee
-from telemed.sessions.notices import local_when
 
 bp = Blueprint("invites", __name__)
 staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -76,7 +76,7 @@ def rsvp_page(
             partstat=partstat,
             answer=rsvp_links.ANSWER_LABELS[partstat],
             answered=rsvp.PARTSTAT_LABELS[partstat],
-            when=local_when(session, attendee.user),
+            when=wall_clock(session.starts_at, attendee.user.display_timezone, session.ends_at),
             token=token,
             others=others,
         )

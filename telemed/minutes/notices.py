@@ -6,20 +6,13 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from telemed.auth.models import User
 from telemed.extensions import db
-from telemed.outbox.service import enqueue, in_language_of, user_locale
+from telemed.outbox.notify import notify
 from telemed.room.models import Attendance
 from telemed.sessions.models import BoardSession
-from telemed.sessions.notices import session_link
-
-
-def minutes_link(session: BoardSession) -> str:
-    return f"{session_link(session)}/minutes"
 
 
 def recipients(session: BoardSession) -> list[User]:
@@ -44,18 +37,10 @@ def session_date(session: BoardSession) -> date:
 
 
 def minutes_final(session: BoardSession, user: User) -> None:
-    with in_language_of(user):
-        day = format_date(session_date(session), "long", locale=user_locale(user))
-        enqueue(
-            f"minutes-final:{session.id}:{user.id}",
-            "minutes_final",
-            user,
-            _("Minutes: %(board)s, session %(number)d", board=session.board.name,
-              number=session.number),
-            "\n".join([
-                _("The minutes of %(board)s, session %(number)d (%(date)s), are final.",
-                  board=session.board.name, number=session.number, date=day),
-                _("Read them, print them or download the PDF here:"),
-                minutes_link(session),
-            ]),
-        )  # fmt: skip
+    notify(
+        "minutes_final",
+        user,
+        f"minutes-final:{session.id}:{user.id}",
+        session=session,
+        day=session_date(session),
+    )

@@ -33,7 +33,7 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
-from telemed.outbox.service import enqueue, in_language_of
+from telemed.outbox.notify import notify
 from telemed.referrals.access import (
     acts_for_receiver,
     acts_for_sender,
@@ -281,7 +281,7 @@ def apply_step(actor: User, referral: Referral, step: Step, values: dict[str, An
         actor, f"referral.{step.target.value}", "referral", referral.id,
         case=referral.case.code, from_status=previous.value, to_status=step.target.value,
     )  # fmt: skip
-    notify(actor, referral, step.side)
+    announce(actor, referral, step.side)
 
 
 def check_step_fields(
@@ -318,7 +318,8 @@ def add_note(actor: User, referral: Referral, data: dict[str, Any]) -> ReferralS
     step = record_step(actor, referral, None, None, values["note"])
     audit.record(actor, "referral.note", "referral", referral.id, case=referral.case.code)
     sides = sides_of(actor, referral)
-    notify(actor, referral, Side.RECEIVING if Side.RECEIVING in sides else Side.SENDING, note=True)
+    side = Side.RECEIVING if Side.RECEIVING in sides else Side.SENDING
+    announce(actor, referral, side, note=True)
     db.session.flush()
     return step
 
@@ -361,10 +362,6 @@ def was_sent(referral: Referral) -> bool:
     return any(step.to_status == ReferralStatus.SENT.value for step in referral.steps)
 
 
-def referral_link(referral: Referral) -> str:
-    return f"{current_app.config['BASE_URL']}/referrals/{referral.id}"
-
-
 def receiving_doctors(referral: Referral) -> list[User]:
     return list(
         db.session.scalars(
@@ -379,7 +376,7 @@ def receiving_doctors(referral: Referral) -> list[User]:
     )
 
 
-def notify(actor: User, referral: Referral, side: Side, *, note: bool = False) -> None:
+def announce(actor: User, referral: Referral, side: Side, *, note: bool = False) -> None:
     """Sending-side news goes to the receiving centre (once sent); receiving-side news to the
     case's referring doctor. Codes, centres, status and a link only."""
     if side is Side.SENDING:
@@ -392,27 +389,15 @@ def notify(actor: User, referral: Referral, side: Side, *, note: bool = False) -
     for user in recipients:
         if user.id == actor.id:
             continue
-        with in_language_of(user):
-            status = REFERRAL_STATUS_LABELS[referral.status]
-            if note:
-                subject = _("Referral of case %(code)s: a new note", code=referral.case.code)
-            elif referral.status is ReferralStatus.SENT:
-                subject = _("New referral: case %(code)s from %(centre)s",
-                            code=referral.case.code, centre=referral.from_centre.name)  # fmt: skip
-            else:
-                subject = _("Referral of case %(code)s: %(status)s",
-                            code=referral.case.code, status=status)  # fmt: skip
-            body = "\n".join([
-                _("Case %(code)s, referred by %(origin)s to %(destination)s.",
-                  code=referral.case.code, origin=referral.from_centre.name,
-                  destination=referral.to_centre.name),
-                _("Status: %(status)s", status=status),
-                "",
-                _("Open the referral to see the details:"),
-                referral_link(referral),
-            ])  # fmt: skip
-            enqueue(f"referral:{referral.id}:{step_id}:{user.id}", "referral", user,
-                    subject, body)  # fmt: skip
+        notify(
+            "referral",
+            user,
+            f"referral:{referral.id}:{step_id}:{user.id}",
+            referral=referral,
+            status=REFERRAL_STATUS_LABELS[referral.status],
+            note=note,
+            newly_sent=referral.status is ReferralStatus.SENT,
+        )
 
 
 # --- reading --------------------------------------------------------------------------

@@ -25,3 +25,16 @@ def order_of_business(session: BoardSession) -> list[dict[str, Any]]:
         middle = [section("topic", [e for e in (session.topic, session.speaker) if e])]
     return [section("welcome"), *middle, section("general"), section("agreements"),
             section("close")]  # fmt: skip
+
+
+def outline(session: BoardSession) -> list[tuple[str, list[str]]]:
+    """The order of business as people read it (the closed agenda's, else today's): each
+    section's title in the current language with its entries (agenda codes, the topic).
+    Agenda emails and calendar descriptions list it."""
+    from telemed.sessions.labels import SECTION_LABELS
+
+    labelled = []
+    for section in session.order_of_business or order_of_business(session):
+        title = SECTION_LABELS.get(section["key"], section["title"])
+        labelled.append((str(title), list(section.get("entries", []))))
+    return labelled

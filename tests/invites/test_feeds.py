@@ -28,7 +28,7 @@ from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import AttendeeRole, BoardSession, PartStat, SessionAttendee
 from telemed.sessions.service import cancel_session, create_extraordinary, generate_sessions
 from tests.boards.conftest import sessions_of, utc
-from tests.conftest import client_for
+from tests.conftest import base_url, client_for
 
 FEED_URL = re.compile(r'<code class="user-select-all" id="feed-url">([^<]+)</code>')
 
@@ -45,7 +45,7 @@ def new_feed(client: FlaskClient) -> str:
 
 
 def path_of(url: str, app: Flask) -> str:
-    base = app.config["BASE_URL"]
+    base = base_url(app)
     assert url.startswith(base + "/feeds/") and url.endswith(".ics")
     return url.removeprefix(base)
 
@@ -88,7 +88,7 @@ def test_feed_url_is_shown_once_and_only_its_hash_is_kept(app, chair):
     assert 'id="feed-url"' not in page
 
     url = new_feed(browser)
-    token = url.removeprefix(f"{app.config['BASE_URL']}/feeds/").removesuffix(".ics")
+    token = url.removeprefix(f"{base_url(app)}/feeds/").removesuffix(".ics")
     assert len(token) >= 43  # secrets.token_urlsafe(32)
     feed = db.session.get(CalendarFeed, chair.id)
     assert feed.token_hash == hashlib.sha256(token.encode()).hexdigest()
@@ -309,7 +309,7 @@ def test_coordinator_publishes_a_feed_from_the_board_form(app, training, coordin
     db.session.refresh(training)
     assert training.public_feed is True
     assert re.search(r'id="public_feed"[^>]*checked', staff.get(f"/boards/{training.id}/edit").text)
-    feed_url = f"{app.config['BASE_URL']}/feeds/boards/{training.id}.ics"
+    feed_url = f"{base_url(app)}/feeds/boards/{training.id}.ics"
     assert feed_url in client_for(app, specialist).get(f"/boards/{training.id}").text
 
     assert staff.post(f"/boards/{training.id}/edit", data=values).status_code == 302

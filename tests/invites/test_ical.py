@@ -30,6 +30,14 @@ HOST = "telemed.local"
 BASE_URL = "https://telemed.example.mx"
 
 
+@pytest.fixture
+def public_address(app: Flask, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The service published at ``BASE_URL`` (what ``TELEMED_BASE_URL`` configures)."""
+    monkeypatch.setitem(app.config, "SERVER_NAME", "telemed.example.mx")
+    monkeypatch.setitem(app.config, "PREFERRED_URL_SCHEME", "https")
+    return BASE_URL
+
+
 def parse(body: bytes) -> Calendar:
     assert isinstance(body, bytes)
     return Calendar.from_ical(body)
@@ -62,7 +70,6 @@ def build(session: BoardSession, invitees: list[ical.Invitee], method: str = "RE
             invitees,
             method=method,
             host=HOST,
-            base_url=BASE_URL,
             dtstamp=datetime.now(UTC),
         )
 
@@ -87,13 +94,11 @@ def scheduled(
 
 
 def test_request_carries_every_field_a_client_needs(
-    scheduled, coordinator, referring, chair, clock
+    scheduled, coordinator, referring, chair, clock, public_address
 ):
     session, case, invitees = scheduled
     with force_locale("en"):
-        body = ical.invite(
-            session, invitees, method="REQUEST", host=HOST, base_url=BASE_URL, dtstamp=clock()
-        )
+        body = ical.invite(session, invitees, method="REQUEST", host=HOST, dtstamp=clock())
     calendar = parse(body)
     assert str(calendar["PRODID"]) == ical.PRODID == "-//telemed//Tumour board//ES"
     assert str(calendar["VERSION"]) == "2.0"
@@ -148,8 +153,7 @@ def test_request_in_spanish_keeps_board_number_and_codes(scheduled):
     session, case, invitees = scheduled
     with force_locale("es_MX"):
         body = ical.invite(
-            session, invitees, method="REQUEST", host=HOST, base_url=BASE_URL,
-            dtstamp=datetime.now(UTC),
+            session, invitees, method="REQUEST", host=HOST, dtstamp=datetime.now(UTC),
         )  # fmt: skip
     event = only_event(parse(body))
     assert session.board.name in str(event["SUMMARY"])
@@ -217,9 +221,7 @@ def test_publish_lists_sessions_without_attendees(board, coordinator):
     sessions = sessions_of(board)[:3]
     cancel_session(coordinator, sessions[1])
     with force_locale("en"):
-        body = ical.feed(
-            sessions, name="My sessions", host=HOST, base_url=BASE_URL, dtstamp=datetime.now(UTC)
-        )
+        body = ical.feed(sessions, name="My sessions", host=HOST, dtstamp=datetime.now(UTC))
     calendar = parse(body)
     assert str(calendar["METHOD"]) == "PUBLISH"
     assert str(calendar["X-WR-CALNAME"]) == "My sessions"

@@ -36,7 +36,7 @@ from telemed.sessions.service import (
     move_session,
 )
 from tests.boards.conftest import entry_of
-from tests.conftest import PDF_BYTES, case_payload, client_for
+from tests.conftest import PDF_BYTES, base_url, case_payload, client_for
 
 # Each private detail carries a marker no legitimate text contains.
 REFERENCE = "NSS-ZQX-93817264"
@@ -190,7 +190,7 @@ def test_no_message_invite_feed_or_download_carries_patient_data(
         assert browser.post("/feeds/regenerate").status_code == 302
         page = browser.get("/auth/profile").get_data(as_text=True)
         url = re.search(r'id="feed-url">([^<]+)<', page).group(1)
-        feed = app.test_client().get(url.removeprefix(app.config["BASE_URL"]))
+        feed = app.test_client().get(url.removeprefix(base_url(app)))
         assert feed.status_code == 200
         found += leaks(f"feed of {user.email}", feed.data)
         for session in (first, second):
