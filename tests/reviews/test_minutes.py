@@ -7,6 +7,7 @@ enter the room reads them; a referring doctor reads the review of their own case
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import render_template_string
@@ -20,8 +21,10 @@ from telemed.core.errors import InvalidTransition
 from telemed.core.transaction import unit_of_work
 from telemed.extensions import db
 from telemed.minutes import content as minutes_content
+from telemed.minutes import notices as minutes_notices
 from telemed.minutes import service as minutes
 from telemed.minutes.models import Minutes, MinutesAddendum, MinutesStatus
+from telemed.sessions.models import BoardSession
 from tests.boards.conftest import PATIENT_REFERENCE, emails, local
 from tests.conftest import client_for, english
 from tests.reviews.minutes_scene import (  # noqa: F401  (fixtures)
@@ -235,6 +238,28 @@ def test_a_member_cannot_finalise_either(app, held, radiologist):
 
 
 # --- finalising -----------------------------------------------------------------------
+
+
+def test_a_finalisation_whose_emails_fail_finalises_nothing(app, held, coordinator, monkeypatch):
+    """Freezing the minutes and queueing their emails is one operation: when the third email
+    cannot be written, the minutes stay a draft, the record stays open and nobody is mailed."""
+    browser = client_for(app, coordinator)
+    real, calls = minutes_notices.minutes_final, {"n": 0}
+
+    def fails_on_the_third(session: Any, user: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("the mail template is missing")
+        real(session, user)
+
+    monkeypatch.setattr(minutes_notices, "minutes_final", fails_on_the_third)
+    response = browser.post(f"/sessions/{held.session.id}/minutes/finalise")
+
+    assert response.status_code == 500 and calls["n"] == 3
+    db.session.expire_all()
+    assert minutes.current_status(held.session) is MinutesStatus.DRAFT
+    assert db.session.get(BoardSession, held.session.id).minutes_final_at is None
+    assert emails("minutes_final") == []
 
 
 def test_finalising_freezes_the_minutes_and_sends_a_link_to_attendees_and_members(
