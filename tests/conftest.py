@@ -27,8 +27,16 @@ from telemed.core.clock import Clock
 from telemed.extensions import db as _db
 from telemed.extensions import limiter
 
-# Browser fixtures (one Chromium per run) for every folder that drives a browser.
-pytest_plugins = ["tests.browser.fixtures"]
+# Shared scenes, for every folder: browsers (one Chromium per run), boards and their cases,
+# a session ready to be held, a held session with its record, referrals, real concurrency.
+pytest_plugins = [
+    "tests.browser.fixtures",
+    "tests.scenes.boards",
+    "tests.scenes.session",
+    "tests.scenes.minutes",
+    "tests.scenes.referrals",
+    "tests.scenes.concurrency",
+]
 
 PASSWORD = "correct-horse-42"
 START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)  # Monday 11:00 in Mexico City

@@ -23,7 +23,7 @@ from telemed.outbox.mail import Email
 from telemed.outbox.models import OutboxMessage, OutboxStatus
 from telemed.outbox.service import CLAIM_FOR, MAX_ATTEMPTS, deliver_due, enqueue
 from telemed.outbox.transports import FileTransport
-from tests.boards.test_concurrency import shared_app, together  # noqa: F401  (fixture)
+from tests.scenes.concurrency import shared_app, together  # noqa: F401  (fixture)
 
 
 class Recorder:

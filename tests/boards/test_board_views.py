@@ -29,8 +29,8 @@ from telemed.sessions.models import (
     SessionStatus,
 )
 from telemed.sessions.service import close_due_agendas, finish_ended_sessions, generate_sessions
-from tests.boards.conftest import agenda_ids, local, session_of, sessions_of, utc
 from tests.conftest import client_for
+from tests.scenes.boards import agenda_ids, local, session_of, sessions_of, utc
 
 ROOM = "https://video.telemed.local/comite-{board}/sesion-{session}"
 
@@ -599,7 +599,7 @@ def test_coordinator_places_an_accepted_case_by_hand(app, board, first, coordina
 
 def test_record_outcome_link_once_the_session_starts(app, placed, first, coordinator, clock):
     """The session page sends coordinators and members to the review panel of the room to
-    record an outcome (the panel itself is tested in tests/reviews)."""
+    record an outcome (the panel itself is tested in tests/room)."""
     client = client_for(app, coordinator)
     item = pending_item(placed.id)
     page = text_of(client.get(f"/sessions/{first.id}"))

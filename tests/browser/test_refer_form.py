@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from telemed.extensions import db as _db
 from telemed.referrals.models import Referral, ReferralStatus
-from tests.boards.conftest import accept, accepted, board, chair, make_board, send  # noqa: F401
 from tests.conftest import PASSWORD
-from tests.reviews.conftest import (  # noqa: F401  (the session ready to be held)
+from tests.scenes.boards import accept, accepted, board, chair, make_board, send  # noqa: F401
+from tests.scenes.referrals import network, recommend  # noqa: F401  (fixtures)
+from tests.scenes.session import (  # noqa: F401  (the session ready to be held)
     agenda,
     first,
     foreign_case,
@@ -24,7 +25,6 @@ from tests.reviews.conftest import (  # noqa: F401  (the session ready to be hel
     own_case,
     radiologist,
 )
-from tests.reviews.referral_support import network, recommend  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

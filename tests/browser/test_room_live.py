@@ -16,7 +16,8 @@ from telemed.auth.models import User
 from telemed.core.clock import Clock
 from telemed.room import service as room
 from telemed.sessions.models import BoardSession
-from tests.boards.conftest import (  # noqa: F401  (fixtures for this test)
+from tests.conftest import PASSWORD
+from tests.scenes.boards import (  # noqa: F401  (fixtures for this test)
     accept,
     accepted,
     board,
@@ -24,8 +25,7 @@ from tests.boards.conftest import (  # noqa: F401  (fixtures for this test)
     make_board,
     send,
 )
-from tests.conftest import PASSWORD
-from tests.reviews.conftest import (  # noqa: F401  (fixtures for this test)
+from tests.scenes.session import (  # noqa: F401  (fixtures for this test)
     agenda,
     first,
     foreign_case,

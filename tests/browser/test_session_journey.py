@@ -21,7 +21,8 @@ from telemed.extensions import db as _db
 from telemed.referrals.models import Referral, ReferralStatus
 from telemed.room.models import Recommendation
 from telemed.sessions.models import BoardSession
-from tests.boards.conftest import (  # noqa: F401
+from tests.conftest import PASSWORD
+from tests.scenes.boards import (  # noqa: F401
     PATIENT_REFERENCE,
     accept,
     accepted,
@@ -30,8 +31,8 @@ from tests.boards.conftest import (  # noqa: F401
     make_board,
     send,
 )
-from tests.conftest import PASSWORD
-from tests.reviews.conftest import (  # noqa: F401  (the session ready to be held)
+from tests.scenes.referrals import network  # noqa: F401  (fixtures)
+from tests.scenes.session import (  # noqa: F401  (the session ready to be held)
     agenda,
     first,
     foreign_case,
@@ -40,7 +41,6 @@ from tests.reviews.conftest import (  # noqa: F401  (the session ready to be hel
     own_case,
     radiologist,
 )
-from tests.reviews.referral_support import network  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -1,16 +1,16 @@
 """Board and invite fixtures shared by this folder's tests."""
 
-from tests.boards.conftest import (  # noqa: F401  (fixtures for this folder)
+from tests.invites.helpers import (  # noqa: F401  (fixtures for this folder)
+    guest,
+    invited,
+    member,
+    panel,
+)
+from tests.scenes.boards import (  # noqa: F401  (fixtures for this folder)
     accept,
     accepted,
     board,
     chair,
     make_board,
     send,
-)
-from tests.invites.helpers import (  # noqa: F401  (fixtures for this folder)
-    guest,
-    invited,
-    member,
-    panel,
 )

@@ -18,7 +18,7 @@ from telemed.outbox.models import OutboxMessage
 from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import BoardSession, SessionAttendee
 from telemed.sessions.service import generate_sessions
-from tests.boards.conftest import session_of, sessions_of
+from tests.scenes.boards import session_of, sessions_of
 
 INVITE_KINDS = ("invite", "invite_update", "invite_cancel", "invite_removed")
 HOST = "telemed.local"  # MAIL_DOMAIN in the test configuration

@@ -27,8 +27,8 @@ from telemed.invites.models import CalendarFeed
 from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import AttendeeRole, BoardSession, PartStat, SessionAttendee
 from telemed.sessions.service import cancel_session, create_extraordinary, generate_sessions
-from tests.boards.conftest import sessions_of, utc
 from tests.conftest import base_url, client_for
+from tests.scenes.boards import sessions_of, utc
 
 FEED_URL = re.compile(r'<code class="user-select-all" id="feed-url">([^<]+)</code>')
 

@@ -24,7 +24,7 @@ from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import BoardSession, SessionStatus
 from telemed.sessions.service import cancel_session, close_due_agendas, generate_sessions
 from telemed.sessions.service import move_session as move
-from tests.boards.conftest import MEXICO_CITY, sessions_of, utc
+from tests.scenes.boards import MEXICO_CITY, sessions_of, utc
 
 HOST = "telemed.local"
 BASE_URL = "https://telemed.example.mx"

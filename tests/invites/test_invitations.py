@@ -27,7 +27,6 @@ from telemed.sessions.agenda import place_by_hand
 from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import AttendeeRole, PartStat, SessionAttendee
 from telemed.sessions.service import cancel_session, generate_sessions, move_session
-from tests.boards.conftest import PATIENT_REFERENCE, entry_of, session_of, sessions_of
 from tests.conftest import client_for, committed
 from tests.invites.helpers import (
     active_attendees,
@@ -38,6 +37,7 @@ from tests.invites.helpers import (
     invites_to,
     messages,
 )
+from tests.scenes.boards import PATIENT_REFERENCE, entry_of, session_of, sessions_of
 
 RSVP_LINK = re.compile(r"http://127\.0\.0\.1:5000/rsvp/[\w.-]+")
 

@@ -35,8 +35,8 @@ from telemed.sessions.service import (
     finish_ended_sessions,
     move_session,
 )
-from tests.boards.conftest import entry_of
 from tests.conftest import PDF_BYTES, base_url, case_payload, client_for
+from tests.scenes.boards import entry_of
 
 # Each private detail carries a marker no legitimate text contains.
 REFERENCE = "NSS-ZQX-93817264"

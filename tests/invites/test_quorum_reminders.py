@@ -18,9 +18,9 @@ from telemed.invites import rsvp
 from telemed.invites import service as invites
 from telemed.sessions.models import PartStat
 from telemed.sessions.service import move_session
-from tests.boards.conftest import PATIENT_REFERENCE
 from tests.conftest import client_for
 from tests.invites.helpers import attendee_of, messages
+from tests.scenes.boards import PATIENT_REFERENCE
 
 
 def answer(session, user, partstat: PartStat) -> None:

@@ -16,9 +16,9 @@ from telemed.invites import rsvp, rsvp_links
 from telemed.invites import service as invites
 from telemed.sessions.agenda import place_by_hand
 from telemed.sessions.models import PartStat
-from tests.boards.conftest import sessions_of
 from tests.conftest import START, client_for
 from tests.invites.helpers import attendee_of, invites_to
+from tests.scenes.boards import sessions_of
 
 INVALID = "This link is invalid or has expired."
 ORDER = (PartStat.ACCEPTED, PartStat.TENTATIVE, PartStat.DECLINED)

@@ -15,9 +15,9 @@ import pytest
 from telemed.auth.models import User
 from telemed.core.clock import Clock
 from telemed.reports.service import compute_view
-from tests.boards.conftest import make_board  # noqa: F401  (fixture, shared)
 from tests.conftest import english
 from tests.reports.dataset import NOW, Network, build_network
+from tests.scenes.boards import make_board  # noqa: F401  (fixture, shared)
 
 
 @pytest.fixture

@@ -32,10 +32,10 @@ from telemed.reports.models import (
 )
 from telemed.reports.service import VIEW_NAMES, compute_view
 from telemed.room.models import Adherence, Attendance, AttendanceRole, Recommendation
-from tests.boards.test_concurrency import together
 from tests.conftest import english
 from tests.reports.conftest import figures, table
 from tests.reports.dataset import ALL, OCTOBER, Network, utc
+from tests.scenes.concurrency import together
 
 OCTOBER_1 = date(2026, 10, 1)
 MID_SEPTEMBER_TO_MID_NOVEMBER = {"period": "custom", "from": "2026-09-15", "to": "2026-11-15"}
