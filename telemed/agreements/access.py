@@ -7,9 +7,7 @@ from sqlalchemy import Select, select
 
 from telemed.agreements.models import Agreement
 from telemed.auth.models import User
-from telemed.core.errors import NotFound
-from telemed.core.sql import any_row
-from telemed.extensions import db
+from telemed.core.sql import any_row, one_visible
 from telemed.sessions.access import can_run_session, visible_session_ids
 
 
@@ -26,10 +24,7 @@ def can_see_agreement(user: User, agreement: Agreement) -> bool:
 
 
 def get_visible_agreement(user: User, agreement_id: int) -> Agreement:
-    agreement = db.session.scalar(visible_agreements(user).where(Agreement.id == agreement_id))
-    if agreement is None:
-        raise NotFound("agreement not found")
-    return agreement
+    return one_visible(visible_agreements(user).where(Agreement.id == agreement_id), "agreement")
 
 
 def can_mark_done(user: User, agreement: Agreement) -> bool:

@@ -20,6 +20,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select
 from sqlalchemy.orm import aliased
 
+from telemed.agreements import notices
 from telemed.agreements.access import can_mark_done, visible_agreements
 from telemed.agreements.models import Agreement
 from telemed.agreements.schemas import (
@@ -37,7 +38,6 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
-from telemed.outbox.notify import notify
 from telemed.room.models import Attendance
 from telemed.sessions.access import require_runner
 from telemed.sessions.models import BoardSession, SessionAttendee, SessionStatus
@@ -145,7 +145,7 @@ def record_agreement(actor: User, session: BoardSession, data: dict[str, Any]) -
         owner_id=owner.id if owner else None, due_date=agreement.due_date.isoformat(),
     )  # fmt: skip
     if owner is not None and owner.id != actor.id:
-        notify_owner(agreement, owner)
+        notices.agreement_owned(agreement, owner)
     db.session.flush()
     return agreement
 
@@ -216,17 +216,6 @@ def reporting_session(agreement: Agreement, session_id: int | None) -> BoardSess
         )
         .order_by(BoardSession.starts_at, BoardSession.id)
         .limit(1)
-    )
-
-
-def notify_owner(agreement: Agreement, owner: User) -> None:
-    """A link and the due date; never the text, which may speak of a patient."""
-    notify(
-        "agreement",
-        owner,
-        f"agreement:{agreement.id}:{owner.id}",
-        agreement=agreement,
-        session=agreement.session,
     )
 
 

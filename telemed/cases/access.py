@@ -11,8 +11,7 @@ from telemed.auth.models import Role, User
 from telemed.boards.access import member_board_ids
 from telemed.boards.models import BoardSpecialty
 from telemed.cases.models import Attachment, Case
-from telemed.core.errors import NotFound
-from telemed.core.sql import any_row
+from telemed.core.sql import any_row, one_visible
 from telemed.extensions import db
 
 
@@ -53,10 +52,7 @@ def seen_case_ids(user: User, case_ids: Iterable[int]) -> set[int]:
 
 def get_visible_case(user: User, case_id: int) -> Case:
     """The case, or ``NotFound`` whether it is missing or hidden, so existence never leaks."""
-    case = db.session.scalar(visible_cases(user).where(Case.id == case_id))
-    if case is None:
-        raise NotFound("case not found")
-    return case
+    return one_visible(visible_cases(user).where(Case.id == case_id), "case")
 
 
 def visible_attachments(user: User) -> Select[Attachment]:
@@ -65,14 +61,10 @@ def visible_attachments(user: User) -> Select[Attachment]:
 
 
 def get_visible_attachment(user: User, case_id: int, attachment_id: int) -> Attachment:
-    attachment = db.session.scalar(
-        visible_attachments(user).where(
-            Attachment.id == attachment_id, Attachment.case_id == case_id
-        )
+    query = visible_attachments(user).where(
+        Attachment.id == attachment_id, Attachment.case_id == case_id
     )
-    if attachment is None:
-        raise NotFound("attachment not found")
-    return attachment
+    return one_visible(query, "attachment")
 
 
 def is_case_centre_doctor(user: User, case: Case) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import CursorResult, Result, Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from telemed.core.errors import NotFound
 from telemed.extensions import db
+
+T = TypeVar("T")
 
 
 def insert(entity: Any) -> Any:
@@ -32,3 +35,12 @@ def any_row(query: Select[Any]) -> bool:
     """Whether ``query`` finds a row: the predicate form of an access query, so that "may
     see this one?" and "the ones they may see" come from the same expression."""
     return bool(db.session.scalar(select(query.exists())))
+
+
+def one_visible(query: Select[T], what: str) -> T:
+    """The row an access query finds, or ``NotFound`` whether it is missing or hidden from
+    the user: existence never leaks."""
+    found = db.session.scalar(query)
+    if found is None:
+        raise NotFound(f"{what} not found")
+    return found

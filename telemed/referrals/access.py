@@ -13,8 +13,7 @@ from telemed.boards.access import is_member
 from telemed.boards.models import BoardSpecialty
 from telemed.cases.access import can_see_case, is_case_centre_doctor, visible_case_ids
 from telemed.cases.models import Case
-from telemed.core.errors import NotFound
-from telemed.core.sql import any_row
+from telemed.core.sql import any_row, one_visible
 from telemed.extensions import db
 from telemed.referrals.models import Referral, ReferralStatus, ReferralStep
 from telemed.room.models import Recommendation
@@ -65,10 +64,7 @@ def can_see_referral(user: User, referral: Referral) -> bool:
 
 
 def get_visible_referral(user: User, referral_id: int) -> Referral:
-    referral = db.session.scalar(visible_referrals(user).where(Referral.id == referral_id))
-    if referral is None:
-        raise NotFound("referral not found")
-    return referral
+    return one_visible(visible_referrals(user).where(Referral.id == referral_id), "referral")
 
 
 def case_board_id(case: Case, recommendation: Recommendation | None = None) -> int | None:

@@ -24,7 +24,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, case, select
 
 from telemed.audit import service as audit
-from telemed.auth.models import Role, User
+from telemed.auth.models import User
 from telemed.cases.models import Case
 from telemed.cases.service import add_event
 from telemed.centres.labels import CAPABILITY_LABELS
@@ -33,7 +33,7 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.core.schemas import load_or_raise
 from telemed.extensions import db
-from telemed.outbox.notify import notify
+from telemed.referrals import notices
 from telemed.referrals.access import (
     acts_for_receiver,
     acts_for_sender,
@@ -354,50 +354,12 @@ def today_at(centre: Centre) -> date:
     return now_utc().astimezone(ZoneInfo(centre.timezone)).date()
 
 
-# --- email ----------------------------------------------------------------------------
-
-
-def was_sent(referral: Referral) -> bool:
-    """The receiving centre hears of a referral only once it was sent."""
-    return any(step.to_status == ReferralStatus.SENT.value for step in referral.steps)
-
-
-def receiving_doctors(referral: Referral) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.role == Role.REFERRING,
-                User.centre_id == referral.to_centre_id,
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
 def announce(actor: User, referral: Referral, side: Side, *, note: bool = False) -> None:
-    """Sending-side news goes to the receiving centre (once sent); receiving-side news to the
-    case's referring doctor. Codes, centres, status and a link only."""
+    """A step or note of one side is news for the other side."""
     if side is Side.SENDING:
-        if not was_sent(referral):
-            return
-        recipients = receiving_doctors(referral)
+        notices.to_receiving_centre(actor, referral, note=note)
     else:
-        recipients = [referral.case.submitted_by] if referral.case.submitted_by.active else []
-    step_id = referral.steps[-1].id if referral.steps else 0
-    for user in recipients:
-        if user.id == actor.id:
-            continue
-        notify(
-            "referral",
-            user,
-            f"referral:{referral.id}:{step_id}:{user.id}",
-            referral=referral,
-            status=REFERRAL_STATUS_LABELS[referral.status],
-            note=note,
-            newly_sent=referral.status is ReferralStatus.SENT,
-        )
+        notices.to_referring_doctor(actor, referral, note=note)
 
 
 # --- reading --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from telemed.auth.models import User
 from telemed.cases.access import can_see_case, is_case_centre_doctor, visible_case_ids
 from telemed.core.errors import Forbidden, NotFound
-from telemed.core.sql import any_row
+from telemed.core.sql import any_row, one_visible
 from telemed.extensions import db
 from telemed.room.models import Recommendation
 from telemed.sessions.access import can_enter_room
@@ -46,10 +46,8 @@ def find_visible_recommendation(user: User, recommendation_id: int) -> Recommend
 
 def get_visible_recommendation(user: User, recommendation_id: int) -> Recommendation:
     """The recommendation, or ``NotFound`` whether it is missing or hidden."""
-    recommendation = find_visible_recommendation(user, recommendation_id)
-    if recommendation is None:
-        raise NotFound("recommendation not found")
-    return recommendation
+    query = visible_recommendations(user).where(Recommendation.id == recommendation_id)
+    return one_visible(query, "recommendation")
 
 
 def can_record_adherence(user: User, recommendation: Recommendation) -> bool:

@@ -23,7 +23,7 @@ from telemed.boards.models import Board, SessionKind
 from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, NotFound
-from telemed.core.sql import any_row
+from telemed.core.sql import any_row, one_visible
 from telemed.extensions import db
 from telemed.sessions.models import (
     AGENDA_OUTCOMES,
@@ -87,10 +87,7 @@ def find_visible_session(user: User, session_id: int) -> BoardSession | None:
 
 def get_visible_session(user: User, session_id: int) -> BoardSession:
     """The session, or ``NotFound`` whether it is missing or hidden from ``user``."""
-    session = find_visible_session(user, session_id)
-    if session is None:
-        raise NotFound("session not found")
-    return session
+    return one_visible(visible_sessions(user).where(BoardSession.id == session_id), "session")
 
 
 def board_sessions_seen(user: User, board: Board) -> set[int] | None:
