@@ -13,12 +13,11 @@ from telemed.audit.models import AuditEntry
 from telemed.core.transaction import unit_of_work
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
-from telemed.sessions import agenda
 from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import BoardSession, SchedulingFlag
 from telemed.sessions.service import close_due_agendas
 from tests.conftest import client_for, committed
-from tests.scenes.boards import local, session_of, sessions_of
+from tests.scenes.boards import fill, local, session_of, sessions_of
 
 
 def count(model: Any) -> int:
@@ -33,18 +32,12 @@ def state() -> dict[str, int]:
     }
 
 
-def fill(session: BoardSession, accepted: Any, coordinator: Any) -> None:
-    for _ in range(session.room_free):
-        agenda.place_by_hand(coordinator, accepted(), session)
-    db.session.commit()
-
-
 def test_an_extraordinary_session_for_a_flag_whose_agenda_closed_leaves_nothing_behind(
     app, board, accepted, coordinator, clock
 ):
     """The case's agenda closed after it was flagged: the one click is refused, and the new
     session it began is not left behind empty (it was, when each step committed)."""
-    fill(sessions_of(board)[0], accepted, coordinator)
+    committed(fill(sessions_of(board)[0], accepted, coordinator))
     clock.set(local(2026, 3, 3, 10, 0))  # Tuesday
     urgent = accepted(urgency="urgent")
     committed(assign_cases())

@@ -32,7 +32,6 @@ from telemed.sessions.api_schemas import (
     SessionListQuerySchema,
     SessionPageSchema,
 )
-from telemed.sessions.labels import SECTION_LABELS
 from telemed.sessions.models import BoardSession
 from telemed.sessions.schemas import API_START_SCHEMA
 
@@ -83,27 +82,11 @@ def agenda_entries(user: User, session: BoardSession) -> list[dict[str, Any]]:
     return entries
 
 
-def business(session: BoardSession) -> list[dict[str, Any]]:
-    """The stored order of business, or a preview while the agenda is open; titles in the
-    caller's language."""
-    sections = session.order_of_business
-    if sections is None:
-        sections = order_of_business.order_of_business(session)
-    return [
-        {
-            "key": section["key"],
-            "title": str(SECTION_LABELS.get(section["key"], section.get("title", ""))),
-            "entries": list(section.get("entries", [])),
-        }
-        for section in sections
-    ]
-
-
 def detail(session: BoardSession) -> SessionDetail:
     return SessionDetail(
         session=session,
         agenda=agenda_entries(current_user, session),
-        order_of_business=business(session),
+        order_of_business=order_of_business.labelled(session),
         order_final=session.order_of_business is not None,
     )
 

@@ -20,6 +20,7 @@ from telemed.boards.schemas import BoardInputSchema, MemberInputSchema, MemberRo
 from telemed.boards.signals import membership_changed
 from telemed.core.errors import Forbidden, InputError, NotFound
 from telemed.core.schemas import load_or_raise
+from telemed.core.vocabulary import SPECIALTY_LABELS
 from telemed.extensions import db
 
 # Columns the board form sets directly (specialties are synchronised separately).
@@ -144,8 +145,6 @@ def usual_start(board: Board) -> str:
 
 
 def specialty_label(specialty: Any) -> Any:
-    from telemed.core.vocabulary import SPECIALTY_LABELS
-
     return SPECIALTY_LABELS.get(specialty, specialty)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Result, Select, select
+from sqlalchemy import CursorResult, Result, Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute
 
 from telemed.core.errors import NotFound
 from telemed.extensions import db
@@ -29,6 +30,20 @@ def rowcount(result: Result[*tuple[Any, ...]]) -> int:
     if not isinstance(result, CursorResult):
         raise TypeError(f"no row count on {type(result).__name__}")
     return result.rowcount
+
+
+def hold_row(column: InstrumentedAttribute[Any], row_id: int) -> None:
+    """Hold a row until the transaction ends, so writers of it take turns: a no-op
+    ``UPDATE`` of ``column`` takes PostgreSQL's row lock and SQLite's write lock alike
+    (``SELECT ... FOR UPDATE`` would not lock on SQLite), and the one who waited then reads
+    what the first wrote."""
+    model = column.class_
+    db.session.execute(
+        update(model)
+        .where(model.id == row_id)
+        .values({column: column})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def any_row(query: Select[Any]) -> bool:

@@ -29,6 +29,7 @@ from telemed.cases.service import add_event
 from telemed.core.clock import now_utc
 from telemed.core.errors import InputError, InvalidTransition, NotFound
 from telemed.core.schemas import load_or_raise
+from telemed.core.sql import hold_row
 from telemed.extensions import db
 from telemed.invites import service as invites
 from telemed.invites.service import Quorum
@@ -255,7 +256,7 @@ def mark_attendance(actor: User, session: BoardSession, user_id: Any, present: A
     session_access.require_runner(actor, session)
     require_room_open(session)
     values = load_or_raise(MarkInputSchema(), {"user_id": user_id, "present": present})
-    session_service.lock_session(session.id)  # two runners marking the same person take turns
+    hold_row(BoardSession.sequence, session.id)  # two runners marking one person take turns
     return write_mark(actor, session, values["user_id"], values["present"])
 
 

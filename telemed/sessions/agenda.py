@@ -22,6 +22,7 @@ from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.extensions import db
 from telemed.sessions.assignment import LostRace, open_sessions, resolve_flags, take_places
+from telemed.sessions.labels import OUTCOME_LABELS
 from telemed.sessions.models import (
     AgendaItem,
     BoardSession,
@@ -29,7 +30,7 @@ from telemed.sessions.models import (
     SchedulingFlag,
     SessionStatus,
 )
-from telemed.sessions.service import release_item, require_staff
+from telemed.sessions.service import create_extraordinary, release_item, require_staff
 
 
 def placeable_cases(board: Board, limit: int = 200) -> list[Case]:
@@ -87,8 +88,6 @@ class CaseScheduling:
 
     @staticmethod
     def outcome_label(item: AgendaItem) -> Any:
-        from telemed.sessions.labels import OUTCOME_LABELS
-
         return OUTCOME_LABELS.get(item.outcome, item.outcome.value)
 
 
@@ -162,7 +161,10 @@ def place_case(actor: User, session: BoardSession, case_id: int | None) -> Agend
     try:
         return place_by_hand(actor, case, session)
     except InputError as err:  # the board does not cover it: the case is what is wrong
-        raise InputError({"case_id": err.errors.get("session_id", [])}) from None
+        errors = err.errors
+        raise InputError(
+            {"case_id" if k == "session_id" else k: v for k, v in errors.items()}
+        ) from None
 
 
 def transfer(actor: User, item: AgendaItem, session_id: int | None) -> AgendaItem:
@@ -259,8 +261,6 @@ def get_item(item_id: int) -> AgendaItem:
 
 def extraordinary_for_flag(actor: User, flag: SchedulingFlag) -> AgendaItem:
     """One click: an extraordinary session tomorrow at the board's usual hour, with the case."""
-    from telemed.sessions.service import create_extraordinary
-
     require_staff(actor)
     if flag.case.status not in (CaseStatus.ACCEPTED, CaseStatus.SCHEDULED):
         raise Forbidden(_("This case is no longer waiting for a session."))

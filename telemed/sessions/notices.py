@@ -9,6 +9,7 @@ from telemed.auth.models import User
 from telemed.boards.models import Board
 from telemed.cases.models import Case
 from telemed.outbox.notify import notify
+from telemed.sessions.labels import FLAG_LABELS
 from telemed.sessions.models import BoardSession, FlagReason
 from telemed.sessions.order_of_business import outline
 
@@ -52,8 +53,6 @@ def cases_at_risk(
     now: datetime,
 ) -> None:
     """One digest per board and run listing the newly flagged cases (codes only)."""
-    from telemed.sessions.labels import FLAG_LABELS
-
     if not flags:
         return
     listed = [(code, FLAG_LABELS[reason], detail) for code, reason, detail in flags]

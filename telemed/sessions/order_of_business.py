@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from telemed.boards.models import SessionKind
+from telemed.sessions.labels import SECTION_LABELS
 from telemed.sessions.models import BoardSession
 
 
 def order_of_business(session: BoardSession) -> list[dict[str, Any]]:
     """As in the minutes: welcome, follow-up of agreements, cases, general matters, reading
     of the agreements, close. Keys are stored; titles are translated where shown."""
-    from telemed.sessions.labels import SECTION_LABELS
 
     def section(key: str, entries: list[str] | None = None) -> dict[str, Any]:
         return {"key": key, "title": str(SECTION_LABELS[key]), "entries": entries or []}
@@ -27,14 +27,20 @@ def order_of_business(session: BoardSession) -> list[dict[str, Any]]:
             section("close")]  # fmt: skip
 
 
-def outline(session: BoardSession) -> list[tuple[str, list[str]]]:
+def labelled(session: BoardSession) -> list[dict[str, Any]]:
     """The order of business as people read it (the closed agenda's, else today's): each
-    section's title in the current language with its entries (agenda codes, the topic).
-    Agenda emails and calendar descriptions list it."""
-    from telemed.sessions.labels import SECTION_LABELS
+    section's key, its title in the current language and its entries (agenda codes, the
+    topic). The API shows it; agenda emails and calendar descriptions list it."""
+    return [
+        {
+            "key": section["key"],
+            "title": str(SECTION_LABELS.get(section["key"], section.get("title", ""))),
+            "entries": list(section.get("entries", [])),
+        }
+        for section in session.order_of_business or order_of_business(session)
+    ]
 
-    labelled = []
-    for section in session.order_of_business or order_of_business(session):
-        title = SECTION_LABELS.get(section["key"], section["title"])
-        labelled.append((str(title), list(section.get("entries", []))))
-    return labelled
+
+def outline(session: BoardSession) -> list[tuple[str, list[str]]]:
+    """``labelled`` as (title, entries) pairs, for the emails and calendars."""
+    return [(section["title"], section["entries"]) for section in labelled(session)]

@@ -22,6 +22,7 @@ from telemed.cases.service import add_event
 from telemed.core.clock import local_day_start, now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFound
 from telemed.core.schemas import load_or_raise
+from telemed.core.sql import hold_row
 from telemed.extensions import db
 from telemed.sessions import notices
 from telemed.sessions.access import visible_sessions
@@ -80,28 +81,6 @@ def new_session(board: Board, local_start: datetime, **extra: object) -> BoardSe
     return session
 
 
-def lock_board(board_id: int) -> None:
-    """Hold the board's row until the transaction ends (a row lock on PostgreSQL, the write
-    lock on SQLite), so two runs creating its sessions take turns."""
-    db.session.execute(
-        update(Board)
-        .where(Board.id == board_id)
-        .values(next_session_number=Board.next_session_number)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def lock_session(session_id: int) -> None:
-    """Hold the session's row until the transaction ends, so writers of its record (two
-    runners marking the same person) take turns; the second then sees the first's row."""
-    db.session.execute(
-        update(BoardSession)
-        .where(BoardSession.id == session_id)
-        .values(sequence=BoardSession.sequence)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def generate_sessions(horizon: timedelta | None = None) -> int:
     """Create the sessions of every active board up to the horizon; safe to run twice, even
     at the same time: a second run waits for the board and then sees what the first made."""
@@ -109,7 +88,7 @@ def generate_sessions(horizon: timedelta | None = None) -> int:
     now = now_utc()
     created = 0
     for board in db.session.scalars(select(Board).where(Board.active.is_(True))).all():
-        lock_board(board.id)
+        hold_row(Board.next_session_number, board.id)  # two runs take turns per board
         existing = set(
             db.session.scalars(
                 select(BoardSession.occurrence_key).where(
@@ -180,16 +159,12 @@ def move_session(actor: User, session: BoardSession, local_start: datetime) -> B
     session.ends_at = starts_at + timedelta(minutes=board.duration_minutes)
     session.cutoff_at = cutoff_at
     session.sequence += 1
-    if agenda_was_closed and cutoff_at <= now_utc():
-        # Moved after its cut-off to a time whose cut-off has passed too: the frozen agenda
-        # moves with it (releasing the cases would only leave the moved session empty).
-        session_changed.send(session)
-        audit.record(actor, "session.move", "session", session.id, starts_at=starts_at.isoformat())
-        db.session.flush()
-        return session
-    session.status = SessionStatus.PLANNED
-    session.order_of_business = None
-    release_all(session, ItemOutcome.SESSION_CHANGED, notify=notices.session_changed)
+    # Moved after its cut-off to a time whose cut-off has passed too, the frozen agenda moves
+    # with it (releasing the cases would only leave the moved session empty).
+    if not (agenda_was_closed and cutoff_at <= now_utc()):
+        session.status = SessionStatus.PLANNED
+        session.order_of_business = None
+        release_all(session, ItemOutcome.SESSION_CHANGED, notify=notices.session_changed)
     session_changed.send(session)
     audit.record(actor, "session.move", "session", session.id, starts_at=starts_at.isoformat())
     db.session.flush()

@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from telemed.audit.models import AuditEntry
 from telemed.auth.models import Discipline, Role, User
 from telemed.boards.models import Board, BoardMember, BoardSpecialty, MemberRole, SessionKind
 from telemed.cases import service as case_service
@@ -343,6 +344,22 @@ def test_a_coordinator_adds_an_extraordinary_session(app: Flask, board, coordina
         f"/api/v1/boards/{board.id + 99}/sessions", json={"starts_at_local": "2026-03-04T18:00"}
     )
     assert_error(missing, 404)
+
+
+def test_the_api_schedules_through_the_same_service_as_the_form(app: Flask, board, coordinator):
+    """Speaker and audience are kept with the session, and the creation is audited."""
+    response = client_for(app, coordinator).post(
+        f"/api/v1/boards/{board.id}/sessions",
+        json={"starts_at_local": "2026-03-04T18:00", "topic": "Hora Dorada",
+              "speaker": "Dra. Ana Martínez", "audience": "Pediatras de guardia"},
+    )  # fmt: skip
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["speaker"], body["audience"]) == ("Dra. Ana Martínez", "Pediatras de guardia")
+    entry = _db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "session.create")
+    ).one()
+    assert (entry.actor_id, entry.object_id) == (coordinator.id, body["id"])
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from telemed.cases.models import Case, CaseEvent
 from telemed.core.vocabulary import Specialty
 from telemed.extensions import db
 from telemed.outbox.models import OutboxMessage
+from telemed.sessions.agenda import place_by_hand
 from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome
 from telemed.sessions.service import generate_sessions
 from tests.conftest import committed
@@ -199,3 +200,13 @@ def check_agenda_invariants() -> None:
     for session in db.session.scalars(select(BoardSession)):
         assert session.booked <= session.capacity, session.number
         assert session.booked == counts.get(session.id, 0), session.number
+
+
+def fill(session: BoardSession, accepted: Callable[..., Case], coordinator: User) -> list[Case]:
+    """Put cases on ``session`` by hand until it is full."""
+    cases = []
+    for _ in range(session.room_free):
+        case = accepted()
+        place_by_hand(coordinator, case, session)
+        cases.append(case)
+    return cases

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 
 from telemed import extensions
-from telemed.auth.models import User
 from telemed.cases import service as case_service
 from telemed.cases.models import Case, CaseStatus
 from telemed.core.errors import Forbidden, InvalidTransition
@@ -45,6 +44,7 @@ from tests.scenes.boards import (
     emails,
     entry_of,
     events_of,
+    fill,
     local,
     pending_entries,
     session_of,
@@ -59,16 +59,6 @@ def flags(case: Case | None = None) -> list[SchedulingFlag]:
     if case is not None:
         query = query.where(SchedulingFlag.case_id == case.id)
     return list(extensions.db.session.scalars(query))
-
-
-def fill(session: BoardSession, accepted: Accepted, coordinator: User) -> list[Case]:
-    """Put cases on ``session`` by hand until it is full."""
-    cases = []
-    for _ in range(session.room_free):
-        case = accepted()
-        place_by_hand(coordinator, case, session)
-        cases.append(case)
-    return cases
 
 
 # --- where a case lands -----------------------------------------------------------------
