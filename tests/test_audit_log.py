@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,12 +13,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from telemed.audit import service as audit
 from telemed.audit.models import AuditEntry
 from telemed.auth.models import User
 from telemed.cases.models import Case
-from tests.conftest import PDF_BYTES, START, case_payload, login, upload
+from tests.conftest import PDF_BYTES, START, case_payload, committed, login, upload
 
 PATIENT = "NSS-4455667788"
 # 2 March 23:00 in Mexico City, already 3 March in UTC: the date filters use the viewer's day.
@@ -290,6 +293,50 @@ def test_bad_filter_answers_a_readable_422(login_as, admin):
     page = response.get_data(as_text=True)
     assert "date_from" in page and "object_id" in page
     assert "Traceback" not in page
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def export_csv(client: FlaskClient, **filters: Any) -> list[dict[str, str]]:
+    response = client.get("/admin/audit/export.csv", query_string=filters)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_export_holds_every_entry_the_filters_select(history, db):
+    page = audit_rows(history.admin_client, action="case.", date_from="2026-03-05")
+    rows = export_csv(history.admin_client, action="case.", date_from="2026-03-05")
+    assert sorted(row["action"] for row in rows) == actions(page) == ["case.create", "case.submit"]
+    assert {row["actor"] for row in rows} == {"referente@hospital.test"}
+    assert {row["object_id"] for row in rows} == {str(history.second_case.id)}
+    everything = export_csv(history.admin_client)
+    assert len(everything) == db.session.scalar(select(func.count(AuditEntry.id)))
+    assert [row["action"] for row in everything[:2]] == ["audit.export", "audit.export"]
+
+
+def test_an_export_is_audited_with_its_filters_and_the_address(history, db, admin):
+    export_csv(history.admin_client, actor_email="referente@hospital.test")
+    [export] = entries(db, "audit.export")
+    assert (export.actor_id, export.object_type) == (admin.id, "audit_log")
+    assert export.details == {"filters": {"actor_email": "referente@hospital.test"}}
+    assert export.ip_address == "127.0.0.1"
+
+
+def test_long_exports_stream_in_chunks_newest_first(app, db, admin):
+    committed([audit.record(None, f"test.event{n}", "case", n) for n in range(7)])
+    with app.test_request_context():
+        rows = list(audit.export_rows({"action": "test."}, chunk=3))
+    assert [row[2] for row in rows] == [f"test.event{n}" for n in reversed(range(7))]
+
+
+@pytest.mark.parametrize("role", ["referring", "specialist", "coordinator"])
+def test_only_administrators_export_the_log(request, app, role):
+    client = logged_in(app, request.getfixturevalue(role))
+    assert client.get("/admin/audit/export.csv").status_code == 403
 
 
 # --- privacy -----------------------------------------------------------------------------

@@ -4,8 +4,6 @@ table downloads exactly as it is shown."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,17 +77,11 @@ class ViewResult:
         }
 
 
-def table_csv(table: Table) -> str:
-    """The table as the page shows it (translated headers), every row."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([str(label) for _, label in table.columns])
-    for row in table.rows:
-        writer.writerow([csv_value(row.get(key)) for key, _ in table.columns])
-    return out.getvalue()
+def csv_header(table: Table) -> list[str]:
+    """The headers the page shows (translated)."""
+    return [str(label) for _, label in table.columns]
 
 
-def csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    return str(value) if not isinstance(value, int | float) else value
+def csv_rows(table: Table) -> list[list[Any]]:
+    """Every row, in the page's column order."""
+    return [[row.get(key) for key, _ in table.columns] for row in table.rows]

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_login import current_user
 
+from telemed.audit import service as audit
 from telemed.auth.decorators import roles_required
 from telemed.auth.models import Role
 from telemed.centres.service import list_centres
+from telemed.core.csv_export import csv_download
 from telemed.core.errors import InputError
 from telemed.reports import service
 from telemed.reports.period import PERIOD_LABELS
 from telemed.reports.scope import build_scope, visible_boards
-from telemed.reports.tables import table_csv
+from telemed.reports.tables import csv_header, csv_rows
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 staff_required = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -66,14 +68,9 @@ def table_download(view: str, table: str) -> ResponseReturnValue:
     scope = build_scope(current_user, request.args, full=True)
     found = service.table_of(view, table, scope)
     period = "-".join(scope.period.query_args().values())
-    return Response(
-        "\ufeff" + table_csv(found),  # the BOM lets Excel read the accents
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{view}-{table}-{period}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    audit.record(current_user, "report.export", "report", None, view=view, table=table,
+                 period=period, rows=len(found.rows))  # fmt: skip
+    return csv_download(f"{view}-{table}-{period}.csv", csv_header(found), csv_rows(found))
 
 
 def filter_choices() -> dict[str, Any]:

@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
+from sqlalchemy import select
 
+from telemed.audit.models import AuditEntry
 from telemed.auth.models import Role
 from telemed.boards.models import SessionKind
 from telemed.extensions import db
 from telemed.reports.service import VIEW_NAMES, compute_view
-from telemed.room.models import Attendance, AttendanceRole
+from telemed.room.models import Attendance, AttendanceRole, Recommendation
 from telemed.sessions.models import SessionStatus
 from tests.conftest import client_for, english
 from tests.reports.conftest import csv_rows, page_table
@@ -63,6 +65,31 @@ def test_hito_csv(network, admin, app):
     header, rows = csv_rows(download.data)
     assert header == ["Referring centre", "Patients"]
     assert rows == [["CMN La Raza", "5"], ["CMN Siglo XXI", "4"], ["Total", "9"]]
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/","click")', "+1+1", "-2+3", "@SUM(A1)",
+            "\tcmd", "\rcmd"]  # fmt: skip
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_a_formula_typed_by_a_doctor_reaches_the_csv_as_text(network, admin, app, formula):
+    reason = db.session.scalars(
+        select(Recommendation).where(Recommendation.adherence_reason == "Pendiente estudio HLA")
+    ).one()
+    reason.adherence_reason = formula
+    db.session.commit()
+    download = client_for(app, admin).get("/reports/outcomes/adherence_reasons.csv?period=all")
+    cells = [cell for row in csv_rows(download.data)[1] for cell in row]
+    assert "'" + formula in cells
+    assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in cells)
+
+
+def test_a_download_is_audited(network, admin, app):
+    client_for(app, admin).get("/reports/referrals/referred_to_hito.csv?period=all")
+    [export] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "report.export"))
+    assert export.actor_id == admin.id and export.ip_address == "127.0.0.1"
+    assert export.details == {"view": "referrals", "table": "referred_to_hito", "period": "all",
+                              "rows": 3}  # fmt: skip
 
 
 def test_long_table_is_cut_on_the_page_and_whole_in_the_csv(clock, make_board, admin, app):
