@@ -50,6 +50,13 @@ def env_ints(name: str, default: str) -> tuple[int, ...]:
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 NO_ADDRESS = ("", "http", "/")
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+TESTING_SECRET_KEY = "testing-secret"
+# Keys anyone can read in this repository (defaults, tests, examples in the docs): a forged
+# session cookie signed with one of them opens every page, so production refuses them.
+# (Each is also short; the list keeps refusing them should a longer example be published.)
+PUBLISHED_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, TESTING_SECRET_KEY, "s3cret-for-test"})
+MIN_SECRET_KEY_BYTES = 32
 
 
 def url_settings(base_url: str) -> tuple[str, str, str]:
@@ -78,8 +85,8 @@ class Config:
     """Settings shared by every environment."""
 
     ENV_NAME = "base"
-    # Production reads both without a default (``validate`` refuses to start without them).
-    SECRET_KEY: str | None = env("SECRET_KEY", "dev-only-not-secret")
+    # Production reads it without a default (``validate`` refuses a missing or weak one).
+    SECRET_KEY: str | None = env("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI: str | None = env(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'telemed.sqlite3'}"
     )
@@ -107,13 +114,15 @@ class Config:
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
     LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
     LOGIN_RATE_LIMIT_PER_ACCOUNT = env("LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per minute")
+    # How many reverse proxies in front of the service add X-Forwarded-For/-Proto/-Host/-Port;
+    # 0 ignores those headers (a client could otherwise choose its own address).
+    PROXY_HOPS = env_int("PROXY_HOPS", 0)
 
     PAGE_SIZE = env_int("PAGE_SIZE", 25)
 
     # The public address in emails' links: host (and port), scheme and path of the service.
-    SERVER_NAME, PREFERRED_URL_SCHEME, APPLICATION_ROOT = url_settings(
-        env("BASE_URL", DEFAULT_BASE_URL) or DEFAULT_BASE_URL
-    )
+    BASE_URL: str | None = env("BASE_URL", DEFAULT_BASE_URL)
+    SERVER_NAME, PREFERRED_URL_SCHEME, APPLICATION_ROOT = url_settings(BASE_URL or DEFAULT_BASE_URL)
     MAIL_FROM = env("MAIL_FROM", "Comité de tumores <no-reply@telemed.local>")
     MAIL_DOMAIN = env("MAIL_DOMAIN", "telemed.local")
     OUTBOX_DIR = env("OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
@@ -147,7 +156,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = TESTING_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TELEMED_TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
@@ -158,17 +167,37 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SECRET_KEY = env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL")
+    # No default: a forgotten address would send every email's links to 127.0.0.1.
+    BASE_URL = env("BASE_URL")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    REQUIRED = (("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"))
+    REQUIRED = (
+        ("SECRET_KEY", "SECRET_KEY"),
+        ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
+        ("BASE_URL", "BASE_URL"),
+    )
+    STRONG_SECRET_KEY = True
+
+
+def weak_secret_key(key: str) -> bool:
+    """A key anyone can read here, or one short enough to guess, lets whoever has it forge a
+    session cookie for any account."""
+    key = key.strip()
+    return key in PUBLISHED_SECRET_KEYS or len(key.encode()) < MIN_SECRET_KEY_BYTES
 
 
 def validate(config: Mapping[str, Any]) -> None:
-    """Refuse settings that cannot run safely, naming every missing variable in one line."""
+    """Refuse settings that cannot run safely (a missing variable, a secret key anyone could
+    know, an address that is not one), in one line naming the variable."""
     missing = [f"TELEMED_{var}" for var, key in config.get("REQUIRED", ()) if not config.get(key)]
     if missing:
+        names = " and ".join(filter(None, (", ".join(missing[:-1]), missing[-1])))
+        raise ConfigError(f"telemed refuses to start in {config['ENV_NAME']}: set {names}.")
+    if config.get("STRONG_SECRET_KEY") and weak_secret_key(config["SECRET_KEY"]):
         raise ConfigError(
-            f"telemed refuses to start in {config['ENV_NAME']}: set {' and '.join(missing)}."
+            f"telemed refuses to start in {config['ENV_NAME']}: TELEMED_SECRET_KEY is a published "
+            f"example or shorter than {MIN_SECRET_KEY_BYTES} bytes; set a random one, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'."
         )
     if not config.get("SERVER_NAME"):
         raise ConfigError(

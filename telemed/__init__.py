@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 import config as config_module
-from telemed.core import transaction
+from telemed.core import headers, proxies, transaction
 from telemed.core.clock import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,8 @@ def create_app(
         compare_type=True,
     )
     extensions.csrf.init_app(app)
+    proxies.init_app(app)
+    headers.init_app(app)
     transaction.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)

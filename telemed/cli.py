@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from telemed.auth import service as users_service
 from telemed.auth import tokens
@@ -68,11 +68,31 @@ def create_token(email: str, name: str) -> None:
     click.echo(secret)
 
 
+# Demo data in production must be asked for by a flag that says what it does.
+FORCE_DEMO_ACCOUNTS = "--create-known-passwords-in-production"
+FORCE_SYNTHETIC_CASES = "--mix-synthetic-cases-into-production"
+
+
+def refuse_in_production(what: str, flag: str, forced: bool) -> None:
+    """Stop, changing nothing, when a demo command runs in production without its flag."""
+    if current_app.config.get("ENV_NAME") == "production" and not forced:
+        click.echo(f"Refusing in production: this {what}; add {flag} to do it anyway.", err=True)
+        raise SystemExit(2)
+
+
 @demo_cli.command("load")
+@click.option(
+    FORCE_DEMO_ACCOUNTS, "forced", is_flag=True,
+    help="In production: create the demo accounts, whose password is published, anyway.",
+)  # fmt: skip
 @in_transaction
-def load_demo() -> None:
+def load_demo(forced: bool) -> None:
     """Load the demo centres and accounts (idempotent)."""
     from telemed.demo import load_demo_data
+
+    refuse_in_production(
+        "creates demo accounts whose password is published", FORCE_DEMO_ACCOUNTS, forced
+    )
 
     created = load_demo_data()
     summary = ", ".join(f"{count} {kind}" for kind, count in created.items()) or "nothing"
@@ -86,11 +106,19 @@ def load_demo() -> None:
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database holds cases.")
+@click.option(
+    FORCE_SYNTHETIC_CASES, "forced", is_flag=True,
+    help="In production: add synthetic cases, boards and accounts to the real ones anyway.",
+)  # fmt: skip
 @in_transaction
-def generate_demo(cases: int, years: int, seed: int, if_empty: bool) -> None:
+def generate_demo(cases: int, years: int, seed: int, if_empty: bool, forced: bool) -> None:
     """Synthetic cases with their sessions and outcomes, for load tests (one transaction
     per chunk of cases: an interrupted run keeps whole chunks)."""
     from telemed.synthetic.generate import generate, validate
+
+    refuse_in_production(
+        "adds synthetic cases and accounts to the real ones", FORCE_SYNTHETIC_CASES, forced
+    )
 
     if if_empty and db.session.scalar(select(func.count()).select_from(Case)):
         click.echo("The database already holds cases: nothing generated.")
@@ -153,14 +181,20 @@ def run_scheduling() -> None:
     click.echo(f"emails sent: {outbox.deliver_due()}")
 
 
+class QuietRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without "Werkzeug/x.y Python/x.y" in the ``Server`` header: the
+    versions only help an attacker pick an exploit."""
+
+    def version_string(self) -> str:
+        return "telemed"
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--scheduler/--no-scheduler", default=True, help="Run the scheduler embedded.")
 def serve(host: str, port: int, scheduler: bool) -> None:
     """Development server with one embedded scheduler (no reloader, so it starts once)."""
-    from flask import current_app
-
     # The app itself, not the proxy (the server's threads run outside this context); Flask
     # types ``current_app`` as the app it stands for, so the proxy's method is unknown to mypy.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -168,7 +202,9 @@ def serve(host: str, port: int, scheduler: bool) -> None:
         from scheduler import Runner  # telemed imports scheduler only to start it
 
         Runner(app).start_in_thread()
-    run_simple(host, port, app, use_reloader=False, threaded=True)
+    run_simple(
+        host, port, app, use_reloader=False, threaded=True, request_handler=QuietRequestHandler
+    )
 
 
 def register_cli(app: Flask) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from telemed.core import transaction
 from telemed.core.errors import DomainError, InputError
 from telemed.core.schemas import flatten_messages
+from telemed.extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +81,21 @@ def handle_http(error: HTTPException) -> ResponseReturnValue:
         message = error.description
     body, status = respond(code, message)
     extra = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    if code == 429 and not any(k.lower() == "retry-after" for k, _v in extra):
+        extra.append(("Retry-After", str(retry_after_seconds(error))))
     return body, status, extra
+
+
+def retry_after_seconds(error: HTTPException) -> int:
+    """Seconds until the limit that refused this request lets the client in again, so that
+    scripts and browsers wait instead of hammering (and people read how long to wait)."""
+    breached = limiter.current_limit
+    if breached is not None:
+        # The limiter counts in real time, not on the service's injectable clock.
+        return max(1, math.ceil(breached.reset_at - time.time()))
+    if isinstance(error, RateLimitExceeded):
+        return max(1, error.limit.limit.get_expiry())
+    return 60
 
 
 def handle_domain(error: DomainError) -> ResponseReturnValue:

@@ -1,8 +1,17 @@
-"""Command-line tools an operator runs: ``flask users create|token`` and ``flask demo load``."""
+"""Command-line tools an operator runs: ``flask users create|token``, ``flask demo load`` (never
+in production by accident) and ``flask serve`` (without advertising its versions)."""
 
 from __future__ import annotations
 
+import http.client
+import os
 import re
+import sqlite3
+import subprocess
+import sys
+import threading
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,12 +19,16 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
+from telemed import cli
 from telemed.audit.models import AuditEntry
 from telemed.auth.models import ApiToken, Role, User
+from telemed.cases.models import Case
 from telemed.centres.models import Centre, CentreKind
 from telemed.demo import DEMO_CENTRES, DEMO_PASSWORD, DEMO_USERS
 from tests.conftest import login
+from tests.test_config import BASE_URL, ROOT, STRONG_KEY
 
 SECRET = "clave-de-operador-9"
 
@@ -233,3 +246,105 @@ def test_demo_accounts_log_in_with_the_demo_password(app, runner, db):
     referring = next(u for u in DEMO_USERS if u.role is Role.REFERRING)
     user = db.session.scalars(select(User).where(User.email == referring.email)).one()
     assert user.centre is not None and user.centre.code == referring.centre_code
+
+
+# --- demo data in production ---------------------------------------------------------------
+
+
+@pytest.fixture
+def production(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app as ``TELEMED_ENV=production`` configures it, for the commands' guard."""
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+
+
+def only_line(result: Result) -> str:
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def test_demo_load_refuses_in_production_and_changes_nothing(app, runner, db, production):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code != 0
+    line = only_line(result)
+    assert "production" in line and "--create-known-passwords-in-production" in line
+    assert (count(db, User), count(db, Centre)) == (0, 0)
+    admin = app.test_client().post(
+        "/auth/login", data={"email": "admin@demo.telemed.mx", "password": DEMO_PASSWORD}
+    )
+    assert admin.status_code == 401
+
+
+def test_demo_load_in_production_runs_when_the_risk_is_named(runner, db, production):
+    result = runner.invoke(args=["demo", "load", "--create-known-passwords-in-production"])
+    assert result.exit_code == 0, result.output
+    assert count(db, User) == len(DEMO_USERS)
+
+
+def test_demo_generate_refuses_in_production_and_changes_nothing(runner, db, production):
+    result = runner.invoke(args=["demo", "generate", "--cases", "20"])
+    assert result.exit_code != 0
+    assert "--mix-synthetic-cases-into-production" in only_line(result)
+    assert (count(db, Case), count(db, User), count(db, Centre)) == (0, 0, 0)
+
+
+def test_demo_generate_in_production_runs_when_the_risk_is_named(runner, db, production):
+    result = runner.invoke(
+        args=["demo", "generate", "--cases", "20", "--mix-synthetic-cases-into-production"]
+    )
+    assert result.exit_code == 0, result.output
+    assert count(db, Case) == 20
+
+
+def test_demo_commands_run_unchanged_outside_production(runner, db):
+    """``make run`` (development) loads the demo without any flag."""
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert count(db, User) == len(DEMO_USERS)
+
+
+def test_a_real_production_start_refuses_the_demo(tmp_path):
+    """End to end, as an operator would type it: ``flask --app wsgi demo load``."""
+    database = tmp_path / "prod.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEMED_")}
+    env.update(TELEMED_ENV="production", TELEMED_SECRET_KEY=STRONG_KEY,
+               TELEMED_DATABASE_URL=f"sqlite:///{database}", TELEMED_BASE_URL=BASE_URL)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "demo", "load"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--create-known-passwords-in-production" in lines[0], result.stderr
+    assert not database.exists() or "users" not in sqlite_tables(database)
+
+
+def sqlite_tables(path: Path) -> set[str]:
+    with closing(sqlite3.connect(path)) as connection:
+        return {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+
+
+# --- the development server ------------------------------------------------------------------
+
+
+def test_serve_does_not_advertise_server_or_python_versions(app, runner, monkeypatch):
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(cli, "run_simple", lambda *args, **kwargs: served.update(kwargs))
+    result = runner.invoke(args=["serve", "--no-scheduler", "--port", "5999"])
+    assert result.exit_code == 0, result.output
+
+    server = make_server("127.0.0.1", 0, app, request_handler=served.get("request_handler"))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+        connection.request("GET", "/static/telemed.css")
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert response.status == 200
+    banner = response.getheader("Server") or ""
+    assert "Werkzeug" not in banner and "Python" not in banner, banner

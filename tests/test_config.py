@@ -1,5 +1,6 @@
-"""Configuration: production refuses to start without its secrets, in one clear line; the
-service's PostgreSQL sessions carry the settings its figures were measured with."""
+"""Configuration: production refuses to start without its secrets, with a secret key anyone
+could know, or without its public address, in one clear line; the service's PostgreSQL
+sessions carry the settings its figures were measured with."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from config import ConfigError
 from telemed import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+# What an operator sets: a random key of 48 characters and the service's public address.
+STRONG_KEY = "kQ2vX9-rT4mW7pZ1sY8uB3nF6hJ0cL5dA2gE9iK4oM7q"
+BASE_URL = "https://telemed.example.mx"
 
 
 def start_production(**env: str) -> subprocess.CompletedProcess[str]:
@@ -36,18 +40,64 @@ def test_production_without_secret_key_and_database_url_refuses_in_one_line():
 
 
 def test_production_names_only_what_is_missing(tmp_path):
-    result = start_production(TELEMED_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
+    result = start_production(
+        TELEMED_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", TELEMED_BASE_URL=BASE_URL
+    )
     assert result.returncode == 1
     assert "TELEMED_SECRET_KEY" in result.stderr
     assert "TELEMED_DATABASE_URL" not in result.stderr
+    assert "TELEMED_BASE_URL" not in result.stderr
 
 
-def test_production_starts_with_both_set_and_secure_cookies(tmp_path):
+def test_production_starts_with_a_strong_key_a_database_and_its_address(tmp_path):
     result = start_production(
-        TELEMED_SECRET_KEY="s3cret-for-test",
+        TELEMED_SECRET_KEY=STRONG_KEY,
         TELEMED_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+        TELEMED_BASE_URL=BASE_URL,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "dev-only-not-secret",  # the development default: a forged cookie opened /admin/users/
+        "testing-secret",  # the test suite's
+        "s3cret-for-test",  # shown in the tests
+        "x" * 31,  # too short to resist guessing, however random
+        f"  {STRONG_KEY[:30]}  ",  # padding does not make a key longer
+    ],
+)
+def test_production_refuses_a_known_or_short_secret_key_in_one_line(tmp_path, key):
+    result = start_production(
+        TELEMED_SECRET_KEY=key,
+        TELEMED_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+        TELEMED_BASE_URL=BASE_URL,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "TELEMED_SECRET_KEY" in lines[0]
+    assert key.strip() not in lines[0]  # the refusal never prints the key
+
+
+def test_production_without_its_public_address_refuses_in_one_line(tmp_path):
+    """A forgotten TELEMED_BASE_URL would send every email's links to http://127.0.0.1:5000."""
+    result = start_production(
+        TELEMED_SECRET_KEY=STRONG_KEY, TELEMED_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}"
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "TELEMED_BASE_URL" in lines[0]
+    assert "TELEMED_SECRET_KEY" not in lines[0]
+
+
+def test_development_keeps_its_default_key_and_address():
+    """``make run`` starts as before: no secret key or address to set on a laptop."""
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == "dev-only-not-secret"
+    assert app.config["SERVER_NAME"]
 
 
 def test_unknown_environment_name_is_refused():

@@ -9,7 +9,7 @@ from flask import Flask
 from config import url_settings
 from telemed.core.links import external_url
 from tests.conftest import base_url
-from tests.test_config import start_production
+from tests.test_config import STRONG_KEY, start_production
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_what_is_not_an_absolute_http_address_gives_no_server_name(address: str)
 
 def test_a_base_url_that_is_not_an_address_stops_the_start_in_one_line(tmp_path):
     result = start_production(
-        TELEMED_SECRET_KEY="s3cret-for-test",
+        TELEMED_SECRET_KEY=STRONG_KEY,
         TELEMED_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
         TELEMED_BASE_URL="telemed.example.mx",
     )

@@ -131,7 +131,8 @@ def test_feed_needs_no_login_and_answers_with_calendar_headers(app, board, chair
     response = app.test_client().get(path)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
-    assert response.headers["Cache-Control"] == "private, max-age=900"
+    # A user's own calendar (case codes, sessions) is not kept in any cache.
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["Content-Disposition"].startswith("inline; filename=")
     assert response.headers["Content-Disposition"].endswith('.ics"')
     assert response.headers["ETag"]

@@ -6,6 +6,7 @@ enter the room reads them; a referring doctor reads the review of their own case
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -127,7 +128,13 @@ def test_print_view_and_pdf_say_the_same_without_patient_data(app, held, coordin
     printed = page(app, coordinator, held, "/print")
     assert printed.status_code == 200
     html = printed.get_data(as_text=True)
-    assert "@page" in html and "@media print" in html and "break-inside: avoid" in html
+    # Its A4 print rules come from a stylesheet of its own (the CSP allows no inline style).
+    sheet = re.search(r'href="([^"]*/static/minutes-print\.css)"', html)
+    assert sheet, "the print page links its print stylesheet"
+    stylesheet = app.test_client().get(sheet.group(1))
+    css = stylesheet.get_data(as_text=True)
+    stylesheet.close()
+    assert "@page" in css and "@media print" in css and "break-inside: avoid" in css
     assert "navbar" not in html and "Log out" not in html  # standalone, no navigation
     assert f'<p class="mb-0" id="print-board">{held.session.board.name}</p>' in html
     assert "Thursday, March 5, 2026 · 18:02–19:25 (America/Mexico_City)" in html

@@ -1,0 +1,68 @@
+"""What every answer tells the browser about itself: the one place security headers are set.
+
+Every response passes through ``secure_headers`` (pages, the JSON API, error pages, redirects,
+static files, calendar feeds, PDFs and attachments):
+
+- a strict Content-Security-Policy: scripts and styles only from the service's own files
+  (no inline ``<script>``, ``<style>`` or ``style="..."``, so injected markup cannot run or
+  restyle the page), images from the service or ``data:`` URIs (Bootstrap's icons, the QR
+  code of two-factor enrolment), no plugins, no framing, forms posting only back here;
+- ``X-Frame-Options`` for browsers that predate ``frame-ancestors``, ``nosniff``, and a
+  ``Referrer-Policy`` that never sends a page's address (case and session ids) elsewhere;
+- ``Strict-Transport-Security`` when the service is served over HTTPS (production, or an
+  ``https://`` ``TELEMED_BASE_URL``);
+- ``Cache-Control: private, no-store`` on everything but the static assets and answers a
+  view declared ``public`` (a board's published training calendar): pages, API answers,
+  calendars, PDFs and attachments may carry patient data and must not stay in a shared
+  computer's cache or a proxy. Static files keep their caching.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+HSTS = "max-age=31536000; includeSubDomains"
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+STATIC_ENDPOINT = "static"
+NO_STORE = "private, no-store"
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(secure_headers)
+
+
+def served_over_https() -> bool:
+    """Production always sits behind HTTPS; elsewhere the public address says so."""
+    config = current_app.config
+    return config.get("ENV_NAME") == "production" or config["PREFERRED_URL_SCHEME"] == "https"
+
+
+def secure_headers(response: Response) -> Response:
+    """Set the headers above on ``response``, replacing whatever a view or ``send_file`` put."""
+    for name, value in HEADERS.items():
+        response.headers[name] = value
+    if served_over_https():
+        response.headers["Strict-Transport-Security"] = HSTS
+    if request.endpoint != STATIC_ENDPOINT and not response.cache_control.public:
+        response.headers["Cache-Control"] = NO_STORE
+        response.headers.pop("Expires", None)
+    return response
