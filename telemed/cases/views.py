@@ -176,13 +176,10 @@ def attachment_material(case_id: int, attachment_id: int) -> ResponseReturnValue
 def download_attachment(case_id: int, attachment_id: int) -> ResponseReturnValue:
     attachment = get_visible_attachment(current_user, case_id, attachment_id)
     service.record_download(current_user, attachment)
-    response = send_file(
+    return send_file(
         storage.path_for(attachment.sha256),
         mimetype=attachment.content_type,
         as_attachment=True,
         download_name=attachment.filename,
         max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -53,7 +53,6 @@ def pdf_response(certificate: Certificate) -> Response:
     response = Response(body, mimetype="application/pdf")
     name = f"constancia-{certificate.code}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

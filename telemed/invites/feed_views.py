@@ -38,7 +38,6 @@ def calendar_response(body: bytes, filename: str, *, disposition: str, cache: st
     response = Response(body, content_type=CALENDAR_TYPE)
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = cache
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(feeds.content_tag(body))
     response.make_conditional(request)  # sets 304 in place (and returns the same response)
     return response

@@ -130,7 +130,6 @@ def pdf(session_id: int) -> ResponseReturnValue:
     name = f"minuta-{session.board_id}-{session.number}.pdf"
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
