@@ -274,9 +274,10 @@ def disable(user: User, code: str) -> bool:
     return True
 
 
-def reset(actor: User, user: User) -> None:
-    """An administrator removes a user's second factor (a lost phone): the user sets one up
-    again at the next login if their role needs it, and every session of theirs ends."""
+def reset(actor: User | None, user: User) -> None:
+    """An administrator (or ``flask users reset-2fa``, ``actor=None``) removes a user's second
+    factor (a lost phone): the user sets one up again at the next login if their role needs
+    it, and every session of theirs ends."""
     clear(user)
     ended = sessions.end_all(user)
     audit.record(actor, "user.2fa_reset", "user", user.id, sessions_ended=ended)

@@ -360,6 +360,20 @@ def test_only_administrators_reset_a_second_factor(app, referring, coordinator, 
     assert client.post(f"/admin/users/{referring.id}/second-factor/reset").status_code == 403
 
 
+def test_the_command_line_resets_the_last_administrators_second_factor(app, admin, clock, db):
+    enrolled(admin, clock)
+    result = app.test_cli_runner().invoke(args=["users", "reset-2fa", "ADMIN@hospital.test"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(admin)
+    assert not admin.has_second_factor
+    entry = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "user.2fa_reset")
+    ).one()
+    assert (entry.actor_id, entry.object_id) == (None, admin.id)
+    missing = app.test_cli_runner().invoke(args=["users", "reset-2fa", "nadie@hospital.test"])
+    assert missing.exit_code == 2
+
+
 # --- API tokens ----------------------------------------------------------------------------------
 
 
