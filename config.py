@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, overload
 from urllib.parse import urlsplit
@@ -43,12 +44,19 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_words(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of words, e.g. ``admin,coordinator``; ``none`` is the empty list."""
+    words = tuple(part.strip().lower() for part in env(name, default).split(",") if part.strip())
+    return () if words == ("none",) else words
+
+
 def env_ints(name: str, default: str) -> tuple[int, ...]:
     """A comma-separated list of whole numbers, e.g. ``24,1``."""
     return tuple(int(part) for part in env(name, default).split(",") if part.strip())
 
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+ROLES = ("referring", "specialist", "coordinator", "admin")  # telemed.auth.models.Role
 NO_ADDRESS = ("", "http", "/")
 DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
 TESTING_SECRET_KEY = "testing-secret"
@@ -103,6 +111,15 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Login sessions live in the database (telemed.auth.sessions): an idle one ends after
+    # SESSION_IDLE_MINUTES, any one after SESSION_MAX_HOURS, remember-me cookie or not.
+    SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+    REMEMBER_COOKIE_DURATION = timedelta(hours=SESSION_MAX_HOURS)
+    # Roles that must log in with a second factor (TOTP); the others may choose to.
+    REQUIRE_2FA_ROLES = env_words("REQUIRE_2FA_ROLES", "none")
+    # Creating an API token needs a second-factor check this recent (minutes).
+    RECENT_2FA_MINUTES = env_int("RECENT_2FA_MINUTES", 15)
 
     WTF_CSRF_TIME_LIMIT = None  # a case form may stay open for a long consultation
 
@@ -176,6 +193,7 @@ class ProductionConfig(Config):
         ("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"),
         ("BASE_URL", "BASE_URL"),
     )
+    REQUIRE_2FA_ROLES = env_words("REQUIRE_2FA_ROLES", "admin,coordinator")
     STRONG_SECRET_KEY = True
 
 
@@ -198,6 +216,12 @@ def validate(config: Mapping[str, Any]) -> None:
             f"telemed refuses to start in {config['ENV_NAME']}: TELEMED_SECRET_KEY is a published "
             f"example or shorter than {MIN_SECRET_KEY_BYTES} bytes; set a random one, e.g. "
             "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'."
+        )
+    unknown = set(config.get("REQUIRE_2FA_ROLES", ())) - set(ROLES)
+    if unknown:
+        raise ConfigError(
+            f"TELEMED_REQUIRE_2FA_ROLES names no role {', '.join(sorted(unknown))}: use"
+            f" {', '.join(ROLES)} or none."
         )
     if not config.get("SERVER_NAME"):
         raise ConfigError(

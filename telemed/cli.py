@@ -10,8 +10,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
+from telemed.auth import second_factor, tokens
 from telemed.auth import service as users_service
-from telemed.auth import tokens
 from telemed.auth.models import Discipline, Role
 from telemed.cases.models import Case
 from telemed.core.errors import InputError
@@ -78,6 +78,20 @@ def refuse_in_production(what: str, flag: str, forced: bool) -> None:
     if current_app.config.get("ENV_NAME") == "production" and not forced:
         click.echo(f"Refusing in production: this {what}; add {flag} to do it anyway.", err=True)
         raise SystemExit(2)
+
+
+@users_cli.command("reset-2fa")
+@click.argument("email")
+@in_transaction
+def reset_second_factor(email: str) -> None:
+    """Remove an account's second factor and end its logins (the last administrator lost
+    their phone and recovery codes); they set it up again at the next login."""
+    user = users_service.find_by_email(email)
+    if user is None:
+        click.echo(f"No account for {email}.", err=True)
+        raise SystemExit(2)
+    second_factor.reset(None, user)
+    click.echo(f"Second factor of {user.email} removed; their sessions ended.")
 
 
 @demo_cli.command("load")

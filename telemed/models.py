@@ -2,7 +2,7 @@
 
 from telemed.agreements.models import Agreement
 from telemed.audit.models import AuditEntry
-from telemed.auth.models import ApiToken, User
+from telemed.auth.models import ApiToken, LoginSession, RecoveryCode, User
 from telemed.boards.models import Board, BoardMember, BoardSpecialty
 from telemed.cases.models import Attachment, Case, CaseEvent
 from telemed.centres.models import Centre
@@ -40,11 +40,13 @@ __all__ = [
     "CaseReviewMark",
     "Centre",
     "Certificate",
+    "LoginSession",
     "Minutes",
     "MinutesAddendum",
     "OutboxMessage",
     "PreparationNote",
     "Recommendation",
+    "RecoveryCode",
     "Referral",
     "ReferralStep",
     "SchedulerLease",

@@ -39,6 +39,7 @@ pytest_plugins = [
 ]
 
 PASSWORD = "correct-horse-42"
+NEVER_IDLE_MINUTES = 60 * 24 * 366 * 10  # ten years: logins in the shared app do not expire
 START = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)  # Monday 11:00 in Mexico City
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -60,6 +61,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         {
             "ATTACHMENT_DIR": str(tmp_path_factory.mktemp("attachments")),
             "CLOCK": Clock(),
+            # Scenarios jump hours and days between two clicks of one person, who stays
+            # logged in; the expiry of logins is tested with the real limits in
+            # tests/auth/test_login_sessions.py (``session_limits``).
+            "SESSION_IDLE_MINUTES": NEVER_IDLE_MINUTES,
+            "SESSION_MAX_HOURS": NEVER_IDLE_MINUTES // 60,
         },
     )
     # Tests keep one app context open, which every request would share; start each request
@@ -157,7 +163,6 @@ def make_user(password_hash: str) -> Callable[..., User]:
             "name": f"Dr. Usuario {n}",
             "role": role,
             "password_hash": password_hash,
-            "session_version": 1,
         }
         if role is Role.SPECIALIST:
             values["discipline"] = Discipline.PAEDIATRIC_ONCOLOGY

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from telemed.auth import service
+from telemed.auth import second_factor, service
 from telemed.auth.decorators import admin_required
 from telemed.auth.models import User
 from telemed.centres.service import list_centres
@@ -79,3 +79,16 @@ def set_active(user_id: int) -> ResponseReturnValue:
         message = _("Account reactivated.") if active else _("Account deactivated.")
         flash(message, "success")
     return redirect(url_for("users_admin.index"))
+
+
+@bp.post("/<int:user_id>/second-factor/reset")
+@admin_required
+def reset_second_factor(user_id: int) -> ResponseReturnValue:
+    """A user lost their phone: remove their second factor and end their sessions."""
+    user = service.get_user(user_id)
+    second_factor.reset(current_user, user)
+    flash(
+        _("The second factor of %(email)s was removed and their sessions ended.", email=user.email),
+        "success",
+    )
+    return redirect(url_for("users_admin.edit", user_id=user.id))

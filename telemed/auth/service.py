@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from telemed.audit import service as audit
-from telemed.auth.models import Role, User
+from telemed.auth import sessions
+from telemed.auth.models import LoginSession, Role, User
 from telemed.auth.schemas import PasswordChangeSchema, UserInputSchema
 from telemed.centres.models import Centre
-from telemed.core.clock import now_utc
 from telemed.core.errors import InputError, NotFound
 from telemed.core.schemas import MEXICAN_TIMEZONES, load_or_raise
 from telemed.extensions import db
@@ -46,29 +46,36 @@ def find_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or ``None`` (the same answer for every miss)."""
+    """The active user with these credentials, or ``None`` (the same answer for every miss).
+
+    A miss is audited with the email that was typed (never the password); a hit is audited
+    when its login session starts (``sessions.start``), after any second factor."""
     user = find_by_email(email)
     if user is None:
         check_password_hash(dummy_hash(), password or "")
-        audit.record(None, "auth.login_failed", "user", None)
+        audit.record(None, "auth.login_failed", "user", None, email=typed_email(email))
         db.session.flush()
         return None
     if not user.check_password(password or "") or not user.active:
-        audit.record(user, "auth.login_failed", "user", user.id)
+        audit.record(user, "auth.login_failed", "user", user.id, email=user.email)
         db.session.flush()
         return None
-    user.last_login_at = now_utc()
-    audit.record(user, "auth.login", "user", user.id)
-    db.session.flush()
     return user
 
 
-def change_password(user: User, data: dict[str, Any]) -> None:
+def typed_email(email: str) -> str:
+    return normalise_email(email)[:254]
+
+
+def change_password(user: User, data: dict[str, Any], keep: LoginSession | None) -> None:
+    """Change one's own password: every other login session of the user ends, ``keep`` (the
+    one that changed it) goes on."""
     values = load_or_raise(PasswordChangeSchema(), data)
     if not user.check_password(values["current_password"]):
         raise InputError({"current_password": [_("The current password is wrong.")]})
     user.set_password(values["new_password"])
-    audit.record(user, "user.password_change", "user", user.id)
+    ended = sessions.end_all(user, keep=keep)
+    audit.record(user, "user.password_change", "user", user.id, sessions_ended=ended)
     db.session.flush()
 
 
@@ -80,7 +87,7 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
     email = normalise_email(values["email"])
     if find_by_email(email) is not None:
         raise InputError({"email": [_("There is already an account with this email.")]})
-    user = User(email=email, session_version=0)
+    user = User(email=email)
     apply_values(user, values)
     db.session.add(user)
     db.session.flush()
@@ -100,10 +107,12 @@ def update_user(actor: User, user: User, data: dict[str, Any]) -> User:
     before = {"role": user.role, "active": user.active}
     user.email = email
     apply_values(user, values)
-    if before["active"] and not user.active:
-        user.session_version += 1
     changed = [k for k, v in before.items() if getattr(user, k) != v]
-    audit.record(actor, "user.update", "user", user.id, changed=changed)
+    details: dict[str, Any] = {"changed": changed}
+    # Deactivated, or given a new password by an administrator: every login of theirs ends.
+    if (before["active"] and not user.active) or values.get("password"):
+        details["sessions_ended"] = sessions.end_all(user)
+    audit.record(actor, "user.update", "user", user.id, **details)
     db.session.flush()
     return user
 
@@ -113,9 +122,11 @@ def set_active(actor: User, user: User, active: bool) -> User:
         raise InputError({"active": [_("You cannot deactivate your own account.")]})
     if user.active != active:
         user.active = active
-        if not active:
-            user.session_version += 1
-        audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id)
+        if active:
+            audit.record(actor, "user.activate", "user", user.id)
+        else:
+            ended = sessions.end_all(user)
+            audit.record(actor, "user.deactivate", "user", user.id, sessions_ended=ended)
         db.session.flush()
     return user
 

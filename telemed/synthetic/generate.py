@@ -237,7 +237,7 @@ class Generator:
                 user = User(
                     email=f"referente.{centre.code.lower()}@{SYNTHETIC_DOMAIN}",
                     name=f"Referente {centre.code}", role=Role.REFERRING,
-                    centre_id=centre.id, password_hash=unusable, session_version=1,
+                    centre_id=centre.id, password_hash=unusable,
                 )  # fmt: skip
                 db.session.add(user)
                 db.session.flush()
