@@ -71,7 +71,12 @@ def handle_http(error: HTTPException) -> ResponseReturnValue:
     if code == 422 and ("messages" in data or "errors" in data):
         return respond(422, errors=flatten_messages(data.get("errors") or data["messages"]))
     message = None
-    if isinstance(error, CSRFError):
+    if isinstance(error, CSRFError) and request.path.startswith("/api/"):
+        message = _(
+            "CSRF token missing or invalid: a request with the session cookie must send the "
+            "page's token in the X-CSRFToken header (or use an API token instead)."
+        )
+    elif isinstance(error, CSRFError):
         message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
     elif code == 413:
         message = _("The upload is too large.")

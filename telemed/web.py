@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from telemed import errors, templating
 from telemed.auth import login
+from telemed.core.schemas import MAX_ID
 from telemed.extensions import api
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: an id from 1 to ``MAX_ID`` (the database's INTEGER).
+
+    Any other number matches no route, so it answers 404 like an id that names nothing,
+    instead of reaching the database and overflowing there (a 500)."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int = 1, max: int = MAX_ID,
+                 signed: bool = False) -> None:  # fmt: skip
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> Any:
+        if len(value) > len(str(self.max)):  # never parse thousands of digits
+            raise ValidationError()
+        return super().to_python(value)
+
+
+def id_parameter(converter: IdConverter) -> dict[str, Any]:
+    """The OpenAPI schema of an id in a path, with the bounds the converter enforces."""
+    return {"type": "integer", "minimum": converter.min, "maximum": converter.max}
+
+
+api.register_converter(IdConverter, id_parameter)  # once: every ``api.init_app`` applies it
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds a rule: rules take their converter when they are added.
+    app.url_map.converters["int"] = IdConverter
     from telemed.agreements import views as agreement_views
     from telemed.api import register_api
     from telemed.audit.views import bp as audit_bp

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from telemed.core.pagination import PageSchema
-from telemed.core.schemas import InputSchema
+from telemed.core.schemas import InputSchema, id_field, page_field
 
 
 class AgreementInputSchema(InputSchema):
@@ -16,7 +16,7 @@ class AgreementInputSchema(InputSchema):
         required=True,
         validate=validate.Length(3, 2000, error=_l("Write the agreement (3 to 2000 characters).")),
     )
-    owner_id = fields.Integer(
+    owner_id = id_field(
         allow_none=True, load_default=None,
         metadata={"description": "A member or attendee of the session who carries it out."},
     )  # fmt: skip
@@ -27,19 +27,19 @@ class AgreementInputSchema(InputSchema):
     due_date = fields.Date(
         required=True, metadata={"description": "A day on the board's clock, not in the past."}
     )
-    case_id = fields.Integer(
+    case_id = id_field(
         allow_none=True, load_default=None,
         metadata={"description": "Optional: a case on this session's agenda."},
     )  # fmt: skip
 
 
 class AgreementCreateInputSchema(AgreementInputSchema):
-    session_id = fields.Integer(required=True, metadata={"description": "Where it was agreed."})
+    session_id = id_field(required=True, metadata={"description": "Where it was agreed."})
 
 
 class AgreementDoneInputSchema(InputSchema):
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
-    session_id = fields.Integer(
+    session_id = id_field(
         allow_none=True, load_default=None,
         metadata={"description": "The session whose follow-up reports it done; by default the "
                                  "board's current or next session."},
@@ -50,14 +50,14 @@ class AgreementListQuerySchema(InputSchema):
     class Meta:
         unknown = "exclude"
 
-    board_id = fields.Integer(allow_none=True)
-    session_id = fields.Integer(allow_none=True)
+    board_id = id_field(allow_none=True)
+    session_id = id_field(allow_none=True)
     open = fields.Boolean(allow_none=True, metadata={"description": "Only those not done."})
     overdue = fields.Boolean(
         allow_none=True,
         metadata={"description": "Only those past their due date (board's clock), not done."},
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_field()
     per_page = fields.Integer(allow_none=True, validate=validate.Range(1, 100))
 
 

@@ -24,7 +24,7 @@ from telemed.agreements.schemas import (
     AgreementOutSchema,
     AgreementPageSchema,
 )
-from telemed.api.common import json_body
+from telemed.api.common import body_doc, json_body
 from telemed.core.errors import InputError
 from telemed.core.pagination import page_envelope
 from telemed.core.schemas import load_or_raise
@@ -53,7 +53,7 @@ def list_agreements() -> dict[str, Any]:
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": AgreementCreateInputSchema}}})
+@blp.doc(**body_doc(AgreementCreateInputSchema))
 @blp.response(201, AgreementOutSchema)
 @login_required
 def create_agreement() -> service.AgreementView:
@@ -71,7 +71,7 @@ def create_agreement() -> service.AgreementView:
 
 
 @blp.route("/<int:agreement_id>/done", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": AgreementDoneInputSchema}}})
+@blp.doc(**body_doc(AgreementDoneInputSchema, required=False))
 @blp.response(200, AgreementOutSchema)
 @login_required
 def mark_done(agreement_id: int) -> service.AgreementView:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from telemed.api.common import json_body
+from telemed.api.common import body_doc, json_body
 from telemed.api.sessions import SessionDetail, detail
 from telemed.boards import service as board_service
 from telemed.boards.api_schemas import BoardOutSchema
@@ -44,7 +44,7 @@ def get_board(board_id: int) -> Board:
 
 
 @blp.route("/boards/<int:board_id>/sessions", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": API_EXTRAORDINARY}}})
+@blp.doc(**body_doc(API_EXTRAORDINARY))
 @blp.response(201, SessionDetailOutSchema)
 @login_required
 def create_session(board_id: int) -> SessionDetail:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from telemed.api.common import json_body
+from telemed.api.common import body_doc, json_body
 from telemed.cases import service
 from telemed.cases.access import get_visible_attachment, get_visible_case
 from telemed.cases.models import Attachment, Case
@@ -68,7 +68,7 @@ def list_cases() -> dict[str, Any]:
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": CaseCreateSchema}}})
+@blp.doc(**body_doc(CaseCreateSchema))
 @blp.response(201, CaseDetailOutSchema)
 @login_required
 def create_case() -> Case:
@@ -90,7 +90,7 @@ def get_case(case_id: int) -> Case:
 
 
 @blp.route("/<int:case_id>", methods=["PATCH"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": CaseInputSchema}}})
+@blp.doc(**body_doc(CaseInputSchema))
 @blp.response(200, CaseDetailOutSchema)
 @login_required
 def update_case(case_id: int) -> Case:
@@ -100,7 +100,7 @@ def update_case(case_id: int) -> Case:
 
 
 @blp.route("/<int:case_id>/actions/<action>", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": TransitionInputSchema}}})
+@blp.doc(**body_doc(TransitionInputSchema, required=False))
 @blp.response(200, CaseDetailOutSchema)
 @login_required
 def act(case_id: int, action: str) -> Case:
@@ -113,6 +113,7 @@ def act(case_id: int, action: str) -> Case:
 @blp.route("/<int:case_id>/attachments", methods=["POST"])
 @blp.doc(
     requestBody={
+        "required": True,
         "content": {
             "multipart/form-data": {
                 "schema": {
@@ -127,7 +128,7 @@ def act(case_id: int, action: str) -> Case:
                     },
                 }
             }
-        }
+        },
     }
 )
 @blp.response(201, AttachmentOutSchema(many=True))
@@ -140,7 +141,7 @@ def upload(case_id: int) -> list[Attachment]:
 
 
 @blp.route("/<int:case_id>/attachments/<int:attachment_id>", methods=["PATCH"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": AttachmentMaterialSchema}}})
+@blp.doc(**body_doc(AttachmentMaterialSchema))
 @blp.response(200, AttachmentOutSchema)
 @login_required
 def set_material(case_id: int, attachment_id: int) -> Attachment:

@@ -1,4 +1,4 @@
-"""Shared pieces of the API: JSON bodies and paging envelopes."""
+"""Shared pieces of the API: JSON bodies and how they are documented."""
 
 from __future__ import annotations
 
@@ -7,6 +7,17 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
+
+
+def body_doc(schema: Any, *, required: bool = True) -> dict[str, Any]:
+    """An operation's JSON body for ``@blp.doc``: ``required`` unless the operation also
+    works without one (it then answers as the docstring says, e.g. "now")."""
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
 
 
 def json_body() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from telemed.api.common import json_body
+from telemed.api.common import body_doc, json_body
 from telemed.core.schemas import load_or_raise
 from telemed.minutes import service as minutes
 from telemed.minutes.models import MinutesAddendum
@@ -46,7 +46,7 @@ def finalise(session_id: int) -> minutes.MinutesRecord:
 
 
 @blp.route("/sessions/<int:session_id>/minutes/addenda", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": MinutesAddendumInputSchema}}})
+@blp.doc(**body_doc(MinutesAddendumInputSchema))
 @blp.response(201, MinutesAddendumOutSchema)
 @login_required
 def add_addendum(session_id: int) -> MinutesAddendum:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from telemed.api.common import json_body
+from telemed.api.common import body_doc, json_body
 from telemed.cases.access import get_visible_case
 from telemed.core.errors import NotFound
 from telemed.preparation import service as preparation
@@ -35,7 +35,7 @@ def list_questions(case_id: int) -> list[PreparationNote]:
 
 
 @blp.route("/<int:case_id>/questions", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": QuestionInputSchema}}})
+@blp.doc(**body_doc(QuestionInputSchema))
 @blp.response(201, QuestionOutSchema)
 @login_required
 def ask(case_id: int) -> PreparationNote:
@@ -46,7 +46,7 @@ def ask(case_id: int) -> PreparationNote:
 
 
 @blp.route("/<int:case_id>/questions/<int:question_id>/answer", methods=["PUT"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": AnswerInputSchema}}})
+@blp.doc(**body_doc(AnswerInputSchema))
 @blp.response(200, QuestionOutSchema)
 @login_required
 def answer(case_id: int, question_id: int) -> PreparationNote:

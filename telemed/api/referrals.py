@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from telemed.api.common import json_body
+from telemed.api.common import body_doc, json_body
 from telemed.cases.access import can_see_case, get_visible_case
 from telemed.centres.models import Centre
 from telemed.core.errors import InputError
@@ -105,7 +105,7 @@ def list_referrals() -> dict[str, Any]:
 
 
 @blp.route("", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": ReferralCreateInputSchema}}})
+@blp.doc(**body_doc(ReferralCreateInputSchema))
 @blp.response(201, ReferralDetailOutSchema)
 @login_required
 def create_referral() -> Referral:
@@ -146,7 +146,7 @@ def get_referral(referral_id: int) -> Referral:
 
 
 @blp.route("/<int:referral_id>/status", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": ReferralStepInputSchema}}})
+@blp.doc(**body_doc(ReferralStepInputSchema))
 @blp.response(200, ReferralDetailOutSchema)
 @login_required
 def change_status(referral_id: int) -> Referral:
@@ -157,7 +157,7 @@ def change_status(referral_id: int) -> Referral:
 
 
 @blp.route("/<int:referral_id>/notes", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": ReferralNoteInputSchema}}})
+@blp.doc(**body_doc(ReferralNoteInputSchema))
 @blp.response(201, ReferralDetailOutSchema)
 @login_required
 def add_note(referral_id: int) -> Referral:

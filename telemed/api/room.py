@@ -16,7 +16,7 @@ from flask import request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from telemed.api.common import json_body
+from telemed.api.common import body_doc, json_body
 from telemed.cases.access import get_visible_case
 from telemed.core.schemas import load_or_raise
 from telemed.room import access, service
@@ -41,10 +41,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Attendance, outcomes, recommendations and adherence",
 )
-
-
-def json_schema(schema: Any) -> dict[str, Any]:
-    return {"requestBody": {"content": {"application/json": {"schema": schema}}}}
 
 
 def room_session(session_id: int) -> BoardSession:
@@ -82,7 +78,7 @@ def get_attendance(session_id: int) -> service.RoomAttendance:
 
 
 @blp.route("/sessions/<int:session_id>/attendance", methods=["POST"])
-@blp.doc(**json_schema(AttendanceInputSchema))
+@blp.doc(**body_doc(AttendanceInputSchema))
 @blp.response(200, RoomOutSchema)
 @login_required
 def post_attendance(session_id: int) -> service.RoomAttendance:
@@ -115,7 +111,7 @@ def optional_body() -> dict[str, Any]:
 
 
 @blp.route("/sessions/<int:session_id>/start", methods=["POST"])
-@blp.doc(**json_schema(TimeInputSchema))
+@blp.doc(**body_doc(TimeInputSchema, required=False))
 @blp.response(200, RoomOutSchema)
 @login_required
 def start(session_id: int) -> service.RoomAttendance:
@@ -128,7 +124,7 @@ def start(session_id: int) -> service.RoomAttendance:
 
 
 @blp.route("/sessions/<int:session_id>/end", methods=["POST"])
-@blp.doc(**json_schema(TimeInputSchema))
+@blp.doc(**body_doc(TimeInputSchema, required=False))
 @blp.response(200, RoomOutSchema)
 @login_required
 def end(session_id: int) -> service.RoomAttendance:
@@ -144,7 +140,7 @@ def end(session_id: int) -> service.RoomAttendance:
 
 
 @blp.route("/agenda-items/<int:item_id>/outcome", methods=["POST"])
-@blp.doc(**json_schema(OutcomeInputSchema))
+@blp.doc(**body_doc(OutcomeInputSchema))
 @blp.response(200, OutcomeOutSchema)
 @login_required
 def outcome(item_id: int) -> Outcome:
@@ -156,7 +152,7 @@ def outcome(item_id: int) -> Outcome:
 
 
 @blp.route("/agenda-items/<int:item_id>/recommendations", methods=["POST"])
-@blp.doc(**json_schema(RecommendationInputSchema))
+@blp.doc(**body_doc(RecommendationInputSchema))
 @blp.response(201, RecommendationOutSchema)
 @login_required
 def add_recommendation(item_id: int) -> Recommendation:
@@ -176,7 +172,7 @@ def list_recommendations(case_id: int) -> list[Recommendation]:
 
 
 @blp.route("/recommendations/<int:recommendation_id>/adherence", methods=["POST"])
-@blp.doc(**json_schema(AdherenceInputSchema))
+@blp.doc(**body_doc(AdherenceInputSchema))
 @blp.response(200, RecommendationOutSchema)
 @login_required
 def adherence(recommendation_id: int) -> Recommendation:

@@ -15,7 +15,7 @@ from flask import request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from telemed.api.common import json_body
+from telemed.api.common import body_doc, json_body
 from telemed.auth.models import User
 from telemed.cases.access import seen_case_ids
 from telemed.core.errors import InputError, NotFound
@@ -122,7 +122,7 @@ def get_session(session_id: int) -> SessionDetail:
 
 
 @blp.route("/<int:session_id>/move", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": API_START_SCHEMA}}})
+@blp.doc(**body_doc(API_START_SCHEMA))
 @blp.response(200, SessionDetailOutSchema)
 @login_required
 def move(session_id: int) -> SessionDetail:
@@ -141,7 +141,7 @@ def cancel(session_id: int) -> SessionDetail:
 
 
 @blp.route("/<int:session_id>/agenda", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": AgendaPlaceInputSchema}}})
+@blp.doc(**body_doc(AgendaPlaceInputSchema))
 @blp.response(201, SessionDetailOutSchema)
 @login_required
 def place(session_id: int) -> SessionDetail:
@@ -167,7 +167,7 @@ def remove(session_id: int, item_id: int) -> SessionDetail:
 
 
 @blp.route("/<int:session_id>/agenda/order", methods=["POST"])
-@blp.doc(requestBody={"content": {"application/json": {"schema": AgendaOrderInputSchema}}})
+@blp.doc(**body_doc(AgendaOrderInputSchema))
 @blp.response(200, SessionDetailOutSchema)
 @login_required
 def reorder(session_id: int) -> SessionDetail:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from telemed.core.schemas import InputSchema
+from telemed.core.schemas import InputSchema, id_field, page_field
 
 
 class AuditQuerySchema(InputSchema):
@@ -14,7 +14,7 @@ class AuditQuerySchema(InputSchema):
     actor_email = fields.String(allow_none=True, validate=validate.Length(max=254))
     action = fields.String(allow_none=True, validate=validate.Length(max=60))
     object_type = fields.String(allow_none=True, validate=validate.Length(max=40))
-    object_id = fields.Integer(allow_none=True)
+    object_id = id_field(allow_none=True)
     date_from = fields.Date(allow_none=True)
     date_to = fields.Date(allow_none=True)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_field()

@@ -15,6 +15,7 @@ from telemed.auth.models import User
 from telemed.centres.service import list_centres
 from telemed.core.errors import InputError
 from telemed.core.flashing import refused
+from telemed.core.schemas import as_page
 
 bp = Blueprint("users_admin", __name__, url_prefix="/admin/users")
 
@@ -28,7 +29,7 @@ def form_data() -> dict[str, Any]:
 @bp.get("/")
 @admin_required
 def index() -> ResponseReturnValue:
-    page = service.list_users(request.args.get("page", 1, type=int))
+    page = service.list_users(request.args.get("page", 1, type=as_page))
     return render_template("admin/users.html", page=page)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, fields
 
@@ -49,7 +50,14 @@ class BoardOutSchema(Schema):
     )
     timezone = fields.String(metadata={"description": "IANA zone the rule is evaluated in."})
     rrule = fields.String(metadata={"description": "RFC 5545 recurrence rule."})
-    dtstart = fields.NaiveDateTime(metadata={"description": "First occurrence, board-local."})
+    dtstart = fields.Function(
+        lambda b: b.dtstart.replace(tzinfo=ZoneInfo(b.timezone)).isoformat(),
+        metadata={
+            **STRING,
+            "format": "date-time",
+            "description": "First occurrence: the board's wall time, with its UTC offset then.",
+        },
+    )
     duration_minutes = fields.Integer()
     minutes_per_case = fields.Integer()
     case_capacity = fields.Integer(metadata={"description": "Cases that fit in one session."})

@@ -11,7 +11,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates,
 
 from telemed.auth.models import Discipline
 from telemed.boards.models import MemberRole, SessionKind
-from telemed.core.schemas import MEXICAN_TIMEZONES, InputSchema
+from telemed.core.schemas import MEXICAN_TIMEZONES, InputSchema, id_field
 from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
 
 # Rules that repeat by the hour, minute or second would flood the calendar with sessions.
@@ -87,7 +87,7 @@ class BoardInputSchema(InputSchema):
     name = fields.String(required=True, validate=validate.Length(3, 120))
     kind = fields.Enum(SessionKind, by_value=True, required=True)
     specialties = choice_list([s.value for s in Specialty])
-    coordinator_id = fields.Integer(allow_none=True, load_default=None)
+    coordinator_id = id_field(allow_none=True, load_default=None)
     timezone = fields.String(
         required=True,
         validate=validate.OneOf(MEXICAN_TIMEZONES, error=_l("Choose a time zone of Mexico.")),
@@ -161,7 +161,7 @@ class BoardInputSchema(InputSchema):
 
 
 class MemberInputSchema(InputSchema):
-    user_id = fields.Integer(required=True)
+    user_id = id_field(required=True)
     role = fields.Enum(MemberRole, by_value=True, load_default=MemberRole.MEMBER)
     discipline = fields.Enum(Discipline, by_value=True, allow_none=True, load_default=None)
 

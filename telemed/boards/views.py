@@ -20,6 +20,7 @@ from telemed.boards.models import Board, SessionKind
 from telemed.core.clock import now_utc
 from telemed.core.errors import InputError
 from telemed.core.flashing import refused
+from telemed.core.schemas import as_page
 from telemed.core.vocabulary import SPECIALTY_LABELS
 from telemed.sessions import access as session_access
 from telemed.sessions import labels as session_labels
@@ -153,7 +154,7 @@ def detail(board_id: int) -> ResponseReturnValue:
         "boards/detail.html",
         board=board,
         upcoming=session_service.upcoming_sessions(board),
-        past=session_service.past_sessions(board, request.args.get("page", 1, type=int)),
+        past=session_service.past_sessions(board, request.args.get("page", 1, type=as_page)),
         visible=session_access.board_sessions_seen(current_user, board),
     )
 

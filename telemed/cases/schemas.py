@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from telemed.cases.models import CaseStatus, Sex, Urgency
-from telemed.core.schemas import InputSchema
+from telemed.core.schemas import InputSchema, id_field, page_field
 from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
 
 # ICD-10: a letter, two digits, optionally a dot and one to four more characters (C91.0, C71).
@@ -106,13 +106,13 @@ class CaseListQuerySchema(InputSchema):
         unknown = "exclude"
 
     status = fields.Enum(CaseStatus, by_value=True, allow_none=True)
-    centre_id = fields.Integer(allow_none=True)
+    centre_id = id_field(allow_none=True)
     specialty = fields.Enum(Specialty, by_value=True, allow_none=True)
     urgency = fields.Enum(Urgency, by_value=True, allow_none=True)
     date_from = fields.Date(allow_none=True)
     date_to = fields.Date(allow_none=True)
     q = fields.String(allow_none=True, validate=validate.Length(max=20))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_field()
     per_page = fields.Integer(allow_none=True, validate=validate.Range(1, 100))
 
 

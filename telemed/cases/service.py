@@ -36,7 +36,7 @@ from telemed.cases.schemas import (
 from telemed.cases.signals import case_transitioned
 from telemed.core.clock import local_day_start, now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
-from telemed.core.schemas import load_or_raise
+from telemed.core.schemas import as_id, load_or_raise
 from telemed.core.vocabulary import MaterialKind
 from telemed.extensions import db
 
@@ -409,7 +409,10 @@ def filtered(query: Select[Case], filters: dict[str, Any], actor: User) -> Selec
         query = query.where(Case.created_at < local_day_start(next_day, zone))
     if filters.get("q"):
         number = re.sub(r"\D", "", filters["q"])
-        query = query.where(Case.id == int(number)) if number else query.where(Case.id < 0)
+        try:
+            query = query.where(Case.id == as_id(number))
+        except ValueError:  # no digits, or a number no id can be: no case
+            query = query.where(Case.id < 0)
     return query
 
 

@@ -1,4 +1,5 @@
-"""Base marshmallow schema: translated messages and tolerant handling of blank form fields."""
+"""Base marshmallow schema: translated messages, tolerant handling of blank form fields, and
+the bounds every number and date typed by a caller is held to."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import zoneinfo
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, pre_load
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from telemed.core.errors import InputError
 
@@ -14,6 +15,21 @@ COMMON_MESSAGES = {
     "required": _l("This field is required."),
     "null": _l("This field is required."),
 }
+# Every primary key is INTEGER on PostgreSQL; a larger number names nothing, and sent to the
+# database it overflows (PostgreSQL refuses it, SQLite's driver raises past 2^63).
+MAX_ID = 2**31 - 1
+# Any other whole number a caller types is held to the same range unless it has its own.
+MIN_INT, MAX_INT = -(2**31), 2**31 - 1
+# Days and times a caller types: a tumour board plans nothing outside these years, and the
+# day after 9999-12-31 does not exist (adding one to it raised).
+MIN_YEAR, MAX_YEAR = 1900, 2100
+# Deepest page a list serves (with at most 100 per page: the first ten million rows).
+MAX_PAGE = 100_000
+
+RANGE_MESSAGE = _l("Enter a whole number from {min} to {max}.")
+NUL_MESSAGE = _l("Remove the NUL character (code 0): text cannot hold it.")
+YEAR_MESSAGE = _l("Enter a date between the years {min} and {max}.")
+
 TYPE_MESSAGES = {
     fields.Integer: _l("Enter a whole number."),
     fields.Date: _l("Enter a valid date (YYYY-MM-DD)."),
@@ -36,6 +52,7 @@ class InputSchema(Schema):
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
         field_obj.error_messages = {**field_obj.error_messages, **COMMON_MESSAGES}
+        bound(field_obj)
         for field_type, message in TYPE_MESSAGES.items():
             if isinstance(field_obj, field_type):
                 field_obj.error_messages["invalid"] = message
@@ -58,6 +75,65 @@ class InputSchema(Schema):
                 continue
             cleaned[key] = value
         return cleaned
+
+
+def bound(field_obj: fields.Field[Any]) -> None:
+    """Hold a whole number to ``MIN_INT..MAX_INT`` (unless its own range is narrower), a
+    day or time to ``MIN_YEAR..MAX_YEAR`` and text to no NUL, inside lists too: nothing a
+    caller types reaches the database or date arithmetic out of range. Number ranges show in
+    the OpenAPI document."""
+    if isinstance(field_obj, fields.List):
+        bound(field_obj.inner)
+    elif isinstance(field_obj, fields.Integer):
+        ranges = [v for v in field_obj.validators if isinstance(v, validate.Range)]
+        lowest = max((v.min for v in ranges if v.min is not None), default=None)
+        highest = min((v.max for v in ranges if v.max is not None), default=None)
+        if lowest is None or highest is None or lowest < MIN_INT or highest > MAX_INT:
+            low = MIN_INT if lowest is None else max(lowest, MIN_INT)
+            high = MAX_INT if highest is None else min(highest, MAX_INT)
+            field_obj.validators.append(validate.Range(low, high, error=RANGE_MESSAGE))
+    elif isinstance(field_obj, fields.Date | fields.DateTime):
+        field_obj.validators.append(within_years)
+    elif isinstance(field_obj, fields.String):
+        field_obj.validators.append(no_nul)
+
+
+def no_nul(value: str) -> None:
+    """PostgreSQL's text refuses a NUL character (an error, so a 500); SQLite stores it."""
+    if "\x00" in value:
+        raise ValidationError(str(NUL_MESSAGE))
+
+
+def within_years(value: Any) -> None:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValidationError(str(YEAR_MESSAGE).format(min=MIN_YEAR, max=MAX_YEAR))
+
+
+def id_field(**kwargs: Any) -> fields.Integer:
+    """A row's id, as a caller sends it: 1 to ``MAX_ID`` (documented as such)."""
+    return fields.Integer(validate=validate.Range(1, MAX_ID, error=RANGE_MESSAGE), **kwargs)
+
+
+def as_id(raw: str) -> int:
+    """``MultiDict.get(name, type=as_id)``: a form's or address's id; a number outside
+    ``1..MAX_ID`` is no id, so the lookup falls back to its default (``ValueError``)."""
+    value = int(raw) if len(raw) <= len(str(MAX_ID)) else 0
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(raw)
+    return value
+
+
+def as_page(raw: str) -> int:
+    """``args.get("page", 1, type=as_page)``: a page outside ``1..MAX_PAGE`` is page 1."""
+    value = int(raw) if len(raw) <= len(str(MAX_PAGE)) else 0
+    if not 1 <= value <= MAX_PAGE:
+        raise ValueError(raw)
+    return value
+
+
+def page_field() -> fields.Integer:
+    """The page of a list: 1 to ``MAX_PAGE``."""
+    return fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE, error=RANGE_MESSAGE))
 
 
 def load_or_raise(schema: Schema, data: Any, **kwargs: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from telemed.cases.models import Sex
 from telemed.cases.schemas import CentreRefSchema
 from telemed.centres.models import CAPABILITY_FLAGS, CentreKind
-from telemed.core.schemas import InputSchema
+from telemed.core.schemas import InputSchema, id_field, page_field
 from telemed.referrals.models import ReferralStatus, TransplantType
 
 # Statuses a step can lead to (``proposed`` is where a referral starts, never a step).
@@ -45,7 +45,7 @@ class ReferralInputSchema(InputSchema):
     needs = needs_field(load_default=list)
     transplant_type = fields.Enum(TransplantType, by_value=True, allow_none=True,
                                   load_default=None)  # fmt: skip
-    to_centre_id = fields.Integer(
+    to_centre_id = id_field(
         required=True, metadata={"description": "The receiving centre (see suggestions)."}
     )
     reason = fields.String(
@@ -66,7 +66,7 @@ class ReferralInputSchema(InputSchema):
 
 
 class ReferralCreateInputSchema(ReferralInputSchema):
-    recommendation_id = fields.Integer(
+    recommendation_id = id_field(
         required=True, metadata={"description": "The recommendation the referral carries out."}
     )
 
@@ -107,7 +107,7 @@ class ReferralListQuerySchema(InputSchema):
         validate=validate.OneOf(("incoming", "outgoing"), error=_l("Choose one of the options.")),
         metadata={"description": "For referring doctors: sent to, or from, their centre."},
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_field()
     per_page = fields.Integer(allow_none=True, validate=validate.Range(1, 100))
 
 
@@ -118,7 +118,7 @@ class SuggestionQuerySchema(InputSchema):
         unknown = "exclude"
 
     needs = needs_field(load_default=list)
-    case_id = fields.Integer(required=True)
+    case_id = id_field(required=True)
     transplant_type = fields.Enum(TransplantType, by_value=True, allow_none=True,
                                   load_default=None)  # fmt: skip
 

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
 
 from telemed.core.clock import local_day_start
 from telemed.core.errors import InputError
+from telemed.core.schemas import within_years
 
 PERIOD_KINDS = ("week", "month", "year", "custom", "all")
 PERIOD_LABELS = {
@@ -80,9 +82,14 @@ def parse_day(args: dict[str, str], name: str) -> date:
     if not raw:
         raise InputError({name: [str(_l("Give a date for a custom range."))]})
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InputError({name: [str(_l("Write the date as YYYY-MM-DD."))]}) from None
+    try:
+        within_years(day)  # 9999-12-31 has no next day to end the range on
+    except ValidationError as err:
+        raise InputError({name: [str(m) for m in err.messages]}) from None
+    return day
 
 
 def next_month(month: date) -> date:

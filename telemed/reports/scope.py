@@ -23,6 +23,7 @@ from telemed.boards.models import Board, BoardSpecialty
 from telemed.centres.models import Centre
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError
+from telemed.core.schemas import MAX_ID
 from telemed.core.vocabulary import Specialty
 from telemed.extensions import db
 from telemed.reports.period import Period, month_edges, parse_period
@@ -173,6 +174,8 @@ def build_scope(actor: User, args: Mapping[str, str], *, full: bool = False) -> 
             raise InputError({"board": [str(_l("Choose one of the boards in the list."))]})
     centre = parse_id(args, "centre")
     state = (args.get("state") or "").strip() or None
+    if state is not None and "\x00" in state:  # no state has one; PostgreSQL refuses it
+        raise InputError({"state": [str(_l("Choose an option from the list."))]})
     centre_ids = centres_matching(centre, state)
     whole_network = actor.role is Role.ADMIN and board_filter is None
     return Scope(
@@ -193,7 +196,9 @@ def parse_id(args: Mapping[str, str], name: str) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    # ASCII digits only ("²" is a digit to ``isdigit`` but not to ``int``), and no larger than
+    # an id can be: a longer number names nothing and would overflow in the database.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
         raise InputError({name: [str(_l("Choose an option from the list."))]})
     return int(raw)
 

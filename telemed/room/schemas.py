@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from telemed.auth.models import Discipline
 from telemed.cases.models import CaseStatus
-from telemed.core.schemas import InputSchema
+from telemed.core.schemas import InputSchema, id_field
 from telemed.room.models import Adherence, AttendanceRole, RecommendationCategory
 from telemed.sessions.api_schemas import local_iso
 from telemed.sessions.models import DeferralReason, ItemOutcome, SessionStatus
@@ -70,7 +70,7 @@ class OutcomeInputSchema(InputSchema):
         validate=validate.OneOf(OUTCOMES, error=str(_l("Choose discussed or deferred."))),
         metadata={"enum": list(OUTCOMES)},
     )
-    presenter_id = fields.Integer(
+    presenter_id = id_field(
         allow_none=True,
         load_default=None,
         metadata={"description": "Who presented the case (default: its referring doctor)."},
@@ -128,7 +128,7 @@ class AdherenceInputSchema(InputSchema):
 
 
 class MarkInputSchema(InputSchema):
-    user_id = fields.Integer(required=True)
+    user_id = id_field(required=True)
     present = fields.Boolean(load_default=True)
 
 
@@ -141,7 +141,7 @@ class AttendanceInputSchema(InputSchema):
     """Mark a user present or absent (``user_id``, ``present``), or add a guest by ``name``
     and ``unit``."""
 
-    user_id = fields.Integer(allow_none=True, load_default=None)
+    user_id = id_field(allow_none=True, load_default=None)
     present = fields.Boolean(load_default=True)
     name = text_field(120, low=2)
     unit = text_field(200, low=2)

@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 from telemed.boards.models import SessionKind
 from telemed.cases.models import Urgency
 from telemed.core.pagination import PageSchema
-from telemed.core.schemas import InputSchema
+from telemed.core.schemas import InputSchema, id_field, page_field
 from telemed.sessions.models import ItemOutcome, SessionStatus
 
 
@@ -101,12 +101,12 @@ class AssignmentReportOutSchema(Schema):
 
 
 class AgendaPlaceInputSchema(InputSchema):
-    case_id = fields.Integer(required=True, metadata={"description": "An accepted case."})
+    case_id = id_field(required=True, metadata={"description": "An accepted case."})
 
 
 class AgendaOrderInputSchema(InputSchema):
     item_ids = fields.List(
-        fields.Integer(),
+        id_field(),
         required=True,
         metadata={"description": "Every pending entry of the agenda, once, in the new order."},
     )
@@ -118,9 +118,9 @@ class SessionListQuerySchema(InputSchema):
     class Meta:
         unknown = "exclude"
 
-    board_id = fields.Integer(allow_none=True)
+    board_id = id_field(allow_none=True)
     date_from = fields.Date(allow_none=True, data_key="from")
     date_to = fields.Date(allow_none=True, data_key="to")
     status = fields.Enum(SessionStatus, by_value=True, allow_none=True)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_field()
     per_page = fields.Integer(allow_none=True, validate=validate.Range(1, 100))

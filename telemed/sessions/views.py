@@ -18,6 +18,7 @@ from telemed.boards.views import back_to, board_time, form_data
 from telemed.cases.access import seen_case_ids
 from telemed.core.errors import DomainError, InputError, NotFound
 from telemed.core.flashing import flash_error, refused
+from telemed.core.schemas import as_id
 from telemed.invites import rsvp
 from telemed.invites import service as invites
 from telemed.sessions import access as session_access
@@ -190,7 +191,7 @@ def agenda_remove(item_id: int) -> ResponseReturnValue:
 @bp.post("/agenda/<int:item_id>/transfer")
 @staff_required
 def agenda_transfer(item_id: int) -> ResponseReturnValue:
-    target_id = request.form.get("session_id", type=int)
+    target_id = request.form.get("session_id", type=as_id)
     return agenda_action(
         item_id, lambda item: agenda_service.transfer(current_user, item, target_id)
     )
@@ -202,7 +203,7 @@ def agenda_place(session_id: int) -> ResponseReturnValue:
     session = session_service.get_session(session_id)
     try:
         item = agenda_service.place_case(
-            current_user, session, request.form.get("case_id", type=int)
+            current_user, session, request.form.get("case_id", type=as_id)
         )
     except DomainError as err:
         flash_error(err)

@@ -26,8 +26,8 @@
       ticked.forEach(function (input) { params.append("needs", input.value); });
       var typeValue = type.value, typeName = type.value ? type.options[type.selectedIndex].textContent : "";
       if (typeValue) { params.set("transplant_type", typeValue); }
-      fetch(box.dataset.suggestionsUrl + "?" + params.toString(), {
-        credentials: "same-origin", headers: { Accept: "application/json" }
+      window.telemedFetch(box.dataset.suggestionsUrl + "?" + params.toString(), {
+        headers: { Accept: "application/json" }
       }).then(function (response) {
         if (!response.ok) { throw new Error(response.status); }
         return response.json();

@@ -24,7 +24,7 @@
     if (document.hidden || busy()) {
       return;
     }
-    fetch(card.dataset.refreshUrl, { credentials: "same-origin" })
+    window.telemedFetch(card.dataset.refreshUrl)
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (html !== null && !busy()) {
@@ -33,7 +33,7 @@
       })
       .catch(function () { /* offline for a moment: try again at the next tick */ });
   }
-  if (card && card.dataset.refreshUrl && window.fetch) {
+  if (card && card.dataset.refreshUrl && window.fetch && window.telemedFetch) {
     window.setInterval(refresh, REFRESH_MS);
   }
 

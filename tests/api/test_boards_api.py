@@ -137,7 +137,8 @@ def test_any_logged_in_user_lists_the_boards(app: Flask, board, referring, coord
     assert item == {
         "id": board.id, "name": "Comité de tumores sólidos", "kind": "case_review",
         "active": True, "specialties": ["solid_tumours"], "timezone": "America/Mexico_City",
-        "rrule": "FREQ=WEEKLY;BYDAY=TH;BYHOUR=18;BYMINUTE=0", "dtstart": "2026-01-01T18:00:00",
+        "rrule": "FREQ=WEEKLY;BYDAY=TH;BYHOUR=18;BYMINUTE=0",
+        "dtstart": "2026-01-01T18:00:00-06:00",  # the wall time, with its offset that day
         "duration_minutes": 90, "minutes_per_case": 10, "case_capacity": 9,
         "cutoff": {"days_before": 2, "time": "23:59"},
         "quorum_disciplines": ["paediatric_oncology", "radiology"],

@@ -16,6 +16,7 @@ from flask import Flask
 from telemed.cases.models import CaseStatus, Urgency
 from telemed.cases.schemas import ICD10_PATTERN, CaseInputSchema
 from telemed.core.vocabulary import Specialty
+from tests.conftest import client_for
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -145,3 +146,53 @@ def test_errors_and_bearer_security_are_documented(spec):
     assert {"code", "status", "message", "errors"} <= set(error)
     for path, method, operation in operations(spec):
         assert "default" in operation["responses"], (path, method)
+
+
+OPTIONAL_BODIES = {
+    ("/api/v1/cases/{case_id}/actions/{action}", "post"),  # the message is optional
+    ("/api/v1/sessions/{session_id}/start", "post"),  # no body: now
+    ("/api/v1/sessions/{session_id}/end", "post"),
+    ("/api/v1/agreements/{agreement_id}/done", "post"),  # the note is optional
+}
+BODILESS = {
+    ("/api/v1/sessions/{session_id}/minutes/finalise", "post"),
+    ("/api/v1/sessions/{session_id}/cancel", "post"),
+    ("/api/v1/assignments", "post"),
+}
+
+
+def test_a_body_the_operation_needs_is_marked_required(spec):
+    for path, method, operation in operations(spec):
+        if (path, method) in BODILESS:
+            assert "requestBody" not in operation, (path, method)
+        elif "requestBody" in operation:
+            expected = (path, method) not in OPTIONAL_BODIES
+            assert operation["requestBody"].get("required", False) is expected, (path, method)
+        else:
+            assert method in ("get", "delete"), (path, method)
+
+
+def test_ids_in_paths_are_documented_with_the_database_range(spec):
+    ids = [(path, p) for path, item in spec["paths"].items()
+           for p in item.get("parameters", [])
+           if p["in"] == "path" and p["name"] != "action"]  # fmt: skip
+    assert len(ids) > 20
+    for path, parameter in ids:
+        bounds = (parameter["schema"]["minimum"], parameter["schema"]["maximum"])
+        assert bounds == (1, 2**31 - 1), (path, parameter["name"])
+
+
+def test_optional_filters_say_an_empty_value_means_not_given(spec, app, coordinator):
+    parameters = spec["paths"]["/api/v1/cases"]["get"]["parameters"]
+    assert all(p.get("allowEmptyValue") for p in parameters if not p.get("required"))
+    [page] = [p["schema"] for p in parameters if p["name"] == "page"]
+    assert (page["minimum"], page["maximum"]) == (1, 100_000)
+    answer = client_for(app, coordinator).get("/api/v1/cases?status=&centre_id=&page=")
+    assert answer.status_code == 200
+    assert answer.get_json()["page"] == 1
+
+
+def test_date_times_carry_an_offset(spec):
+    dtstart = spec["components"]["schemas"]["BoardOut"]["properties"]["dtstart"]
+    assert dtstart["format"] == "date-time"
+    assert "offset" in dtstart["description"]
