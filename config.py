@@ -50,6 +50,11 @@ def env_words(name: str, default: str) -> tuple[str, ...]:
     return () if words == ("none",) else words
 
 
+def env_secrets(name: str) -> list[str]:
+    """Secrets separated by spaces or commas, their case kept (random keys have neither)."""
+    return (env(name) or "").replace(",", " ").split()
+
+
 def env_ints(name: str, default: str) -> tuple[int, ...]:
     """A comma-separated list of whole numbers, e.g. ``24,1``."""
     return tuple(int(part) for part in env(name, default).split(",") if part.strip())
@@ -95,6 +100,9 @@ class Config:
     ENV_NAME = "base"
     # Production reads it without a default (``validate`` refuses a missing or weak one).
     SECRET_KEY: str | None = env("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    # Rotation: the previous key(s) still open what they signed or sealed (logins, second
+    # factors) until removed; new cookies and secrets use SECRET_KEY.
+    SECRET_KEY_FALLBACKS = env_secrets("SECRET_KEY_FALLBACKS")
     SQLALCHEMY_DATABASE_URI: str | None = env(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'telemed.sqlite3'}"
     )
@@ -211,11 +219,14 @@ def validate(config: Mapping[str, Any]) -> None:
     if missing:
         names = " and ".join(filter(None, (", ".join(missing[:-1]), missing[-1])))
         raise ConfigError(f"telemed refuses to start in {config['ENV_NAME']}: set {names}.")
-    if config.get("STRONG_SECRET_KEY") and weak_secret_key(config["SECRET_KEY"]):
+    keys = (("SECRET_KEY", [config.get("SECRET_KEY") or ""]),
+            ("SECRET_KEY_FALLBACKS", config.get("SECRET_KEY_FALLBACKS") or []))  # fmt: skip
+    weak = [var for var, values in keys if any(weak_secret_key(value) for value in values)]
+    if config.get("STRONG_SECRET_KEY") and weak:
         raise ConfigError(
-            f"telemed refuses to start in {config['ENV_NAME']}: TELEMED_SECRET_KEY is a published "
-            f"example or shorter than {MIN_SECRET_KEY_BYTES} bytes; set a random one, e.g. "
-            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'."
+            f"telemed refuses to start in {config['ENV_NAME']}: TELEMED_{weak[0]} holds a "
+            f"published example or a key shorter than {MIN_SECRET_KEY_BYTES} bytes; set a random "
+            "one, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'."
         )
     unknown = set(config.get("REQUIRE_2FA_ROLES", ())) - set(ROLES)
     if unknown:

@@ -81,6 +81,19 @@ def test_production_refuses_a_known_or_short_secret_key_in_one_line(tmp_path, ke
     assert key.strip() not in lines[0]  # the refusal never prints the key
 
 
+def test_production_refuses_a_published_key_kept_as_a_fallback(tmp_path):
+    """A rotated-out key still signs valid cookies: a published one there is as bad."""
+    result = start_production(
+        TELEMED_SECRET_KEY=STRONG_KEY,
+        TELEMED_SECRET_KEY_FALLBACKS=f"{STRONG_KEY[::-1]} dev-only-not-secret",
+        TELEMED_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}",
+        TELEMED_BASE_URL=BASE_URL,
+    )
+    assert result.returncode == 1
+    assert "TELEMED_SECRET_KEY_FALLBACKS" in result.stderr
+    assert "dev-only-not-secret" not in result.stderr
+
+
 def test_production_without_its_public_address_refuses_in_one_line(tmp_path):
     """A forgotten TELEMED_BASE_URL would send every email's links to http://127.0.0.1:5000."""
     result = start_production(

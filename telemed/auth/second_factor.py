@@ -82,6 +82,13 @@ def unseal(sealed: str) -> str | None:
         return None
 
 
+def reseal(user: User) -> None:
+    """Seal the key again under the current ``SECRET_KEY`` (after a rotation it may still be
+    sealed by a fallback key), so the fallback can be dropped once everyone has logged in."""
+    if user.totp_secret:
+        user.totp_secret = keyring().rotate(user.totp_secret.encode()).decode()
+
+
 def pending_secret(user: User) -> str:
     """The secret the user is enrolling with: the same on every reload of the page until the
     first code confirms it."""
@@ -184,6 +191,7 @@ def check_code(user: User, code: str) -> str | None:
     failure is audited (the caller keeps the entry even when it answers with an error)."""
     if user.has_second_factor:
         if accept_totp(user, code):
+            reseal(user)
             db.session.flush()
             return "totp"
         if accept_recovery_code(user, code):

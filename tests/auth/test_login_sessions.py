@@ -443,3 +443,32 @@ def test_logins_failures_and_logouts_are_audited_without_the_password(app, refer
     assert entries[1].details == {"email": referring.email}
     assert {e.ip_address for e in entries} == {"203.0.113.9"}
     assert "adivina" not in repr([e.details for e in entries])
+
+
+def test_a_rotated_key_keeps_logins_while_it_is_a_fallback(app, tmp_path, password_hash):
+    """Rotating TELEMED_SECRET_KEY with the old key in TELEMED_SECRET_KEY_FALLBACKS keeps
+    people logged in; removing the fallback ends those logins."""
+    old, new = "o" * 40, "n" * 40
+    url = f"sqlite:///{tmp_path / 'rotation.sqlite3'}"
+    clock = Clock()
+    clock.set(START)
+
+    def server(**keys: Any) -> Flask:
+        return create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "CLOCK": clock, **keys})
+
+    before = server(SECRET_KEY=old)
+    with before.app_context():
+        _db.create_all()
+    email = make_account(before, password_hash)
+    client = browser(before)
+    assert (
+        client.post("/auth/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    )
+    rotated, forgotten = (
+        browser(server(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[old])),
+        browser(server(SECRET_KEY=new)),
+    )
+    copy_cookies(client, rotated, "session")
+    copy_cookies(client, forgotten, "session")
+    assert rotated.get("/admin/users/").status_code == 200
+    assert forgotten.get("/admin/users/").status_code == 302

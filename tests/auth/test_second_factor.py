@@ -119,6 +119,16 @@ def test_the_secret_opens_with_a_rotated_out_key(app, referring, monkeypatch):
     assert second_factor.unseal(sealed) == "JBSWY3DPEHPK3PXP"
 
 
+def test_a_login_reseals_the_key_under_the_new_secret(app, referring, clock, monkeypatch):
+    secret, _codes = enrolled(referring, clock)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a-new-key")
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", ["testing-secret"])
+    clock.advance(timedelta(minutes=1))
+    assert second_factor.check_code(referring, pyotp.TOTP(secret).at(clock())) == "totp"
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])
+    assert second_factor.unseal(referring.totp_secret) == secret
+
+
 # --- logging in --------------------------------------------------------------------------------
 
 
