@@ -70,6 +70,7 @@ TESTING_SECRET_KEY = "testing-secret"
 # (Each is also short; the list keeps refusing them should a longer example be published.)
 PUBLISHED_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, TESTING_SECRET_KEY, "s3cret-for-test"})
 MIN_SECRET_KEY_BYTES = 32
+ATTACHMENT_STORES = ("local", "database", "postgresql")  # telemed.cases.storage
 
 
 def url_settings(base_url: str) -> tuple[str, str, str]:
@@ -108,6 +109,9 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     INSTANCE_PATH = str(INSTANCE_DIR)
+    # Where attachment bytes live: "local" (ATTACHMENT_DIR, one machine) or "database" (also
+    # "postgresql": the service's database, so that every web server serves every file).
+    ATTACHMENT_STORE = env("ATTACHMENT_STORE", "local")
     ATTACHMENT_DIR = env("ATTACHMENT_DIR", str(INSTANCE_DIR / "attachments"))
     MAX_ATTACHMENT_BYTES = env_int("MAX_ATTACHMENT_MB", 20) * 1024 * 1024
     # Whole-request ceiling: one attachment plus the form around it.
@@ -233,6 +237,11 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"TELEMED_REQUIRE_2FA_ROLES names no role {', '.join(sorted(unknown))}: use"
             f" {', '.join(ROLES)} or none."
+        )
+    if str(config.get("ATTACHMENT_STORE", "local")).strip().lower() not in ATTACHMENT_STORES:
+        raise ConfigError(
+            f"TELEMED_ATTACHMENT_STORE must be local or database (or postgresql); got "
+            f"{config.get('ATTACHMENT_STORE')!r}."
         )
     if not config.get("SERVER_NAME"):
         raise ConfigError(

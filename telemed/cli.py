@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask users ...``, ``flask demo ...`` and ``flask stats ...``."""
+"""Command-line tools: ``flask users ...``, ``flask demo ...``, ``flask stats ...`` and
+``flask attachments migrate``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from werkzeug.serving import WSGIRequestHandler, run_simple
 from telemed.auth import second_factor, tokens
 from telemed.auth import service as users_service
 from telemed.auth.models import Discipline, Role
+from telemed.cases import storage
 from telemed.cases.models import Case
 from telemed.core.errors import InputError
 from telemed.core.transaction import in_transaction
@@ -195,6 +197,33 @@ def run_scheduling() -> None:
     click.echo(f"emails sent: {outbox.deliver_due()}")
 
 
+attachments_cli = AppGroup("attachments", help="Attachment bytes and their store.")
+
+
+@attachments_cli.command("migrate")
+@click.option(
+    "--to", "to", required=True, type=click.Choice(["database", "local"]),
+    help="The store to copy into (the other one is the source).",
+)  # fmt: skip
+@click.option(
+    "--delete-source", is_flag=True,
+    help="Then remove from the source the bytes whose copy was checked.",
+)  # fmt: skip
+@in_transaction
+def migrate_attachments(to: str, delete_source: bool) -> None:
+    """Copy every attachment's bytes into another store (database: shared by every web
+    server; local: TELEMED_ATTACHMENT_DIR), checking each SHA-256. Running it again copies
+    nothing; the source is kept unless --delete-source. Then switch TELEMED_ATTACHMENT_STORE
+    to the new store and run it again: it copies what was uploaded in between."""
+    report = storage.migrate(to, delete_source=delete_source)
+    for failure in report.failures:
+        click.echo(f"FAILED {failure}", err=True)
+    click.echo(f"Attachments to {to}: {report.summary()}.")
+    if report.failures:
+        click.echo("Some attachments were not moved (see above); nothing of theirs was deleted.")
+        raise SystemExit(1)
+
+
 class QuietRequestHandler(WSGIRequestHandler):
     """Werkzeug's handler without "Werkzeug/x.y Python/x.y" in the ``Server`` header: the
     versions only help an attacker pick an exploit."""
@@ -227,3 +256,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(attachments_cli)

@@ -4,7 +4,7 @@ from telemed.agreements.models import Agreement
 from telemed.audit.models import AuditEntry
 from telemed.auth.models import ApiToken, LoginSession, RecoveryCode, User
 from telemed.boards.models import Board, BoardMember, BoardSpecialty
-from telemed.cases.models import Attachment, Case, CaseEvent
+from telemed.cases.models import Attachment, AttachmentBlob, Case, CaseEvent
 from telemed.centres.models import Centre
 from telemed.certificates.models import Certificate
 from telemed.invites.models import CalendarFeed
@@ -28,6 +28,7 @@ __all__ = [
     "Agreement",
     "ApiToken",
     "Attachment",
+    "AttachmentBlob",
     "Attendance",
     "AuditEntry",
     "Board",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from telemed.auth.models import User
@@ -133,6 +133,19 @@ class Attachment(Model):
 
     case: Mapped[Case] = relationship(back_populates="attachments")
     uploaded_by: Mapped[User] = relationship()
+
+
+class AttachmentBlob(Model):
+    """The bytes of attachments kept in the database (``TELEMED_ATTACHMENT_STORE=database``),
+    so that every web server serves every file: one row per content, named by its SHA-256
+    (two attachments of the same bytes share it). ``content`` is loaded only when read."""
+
+    __tablename__ = "attachment_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class CaseEvent(Model):
