@@ -169,3 +169,43 @@ def test_the_example_starts_production_once_its_secrets_are_generated(tmp_path: 
                  for name, value in settings.items()}  # fmt: skip
     started = start_production(generated)
     assert started.returncode == 0, started.stderr
+
+
+def test_the_command_wrapper_migrates_and_creates_the_first_administrator(tmp_path: Path):
+    """``deploy/telemed-flask`` as the README uses it: the service's user, settings file and
+    checkout (here: this user, a settings file made from the example, this checkout)."""
+    runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+    if runuser is None or os.geteuid() != 0:
+        pytest.skip("needs root and runuser (util-linux), as on the server")
+    settings = example_settings()
+    settings.update(
+        TELEMED_SECRET_KEY=secrets.token_urlsafe(48),
+        TELEMED_METRICS_TOKEN=secrets.token_urlsafe(32),
+        TELEMED_DATABASE_URL=f"sqlite:///{tmp_path / 'telemed.sqlite3'}",
+        TELEMED_INSTANCE_PATH=str(tmp_path),
+    )
+    if importlib.util.find_spec("redis") is None:
+        settings["TELEMED_RATELIMIT_STORAGE_URI"] = "memory://"
+    env_file = tmp_path / "telemed.env"
+    env_file.write_text("".join(f'{name}="{value}"\n' for name, value in settings.items()))
+    wrapper = tmp_path / "telemed-flask"
+    wrapper.write_text(
+        (DEPLOY / "telemed-flask").read_text()
+        .replace("runuser -u telemed", f"{runuser} -u root")
+        .replace("/etc/telemed/telemed.env", str(env_file))
+        .replace("/opt/telemed/venv/bin/", f"{Path(sys.executable).parent}/")
+        .replace("/opt/telemed/app", str(ROOT))
+    )  # fmt: skip
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TELEMED_")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["sh", str(wrapper), *args], env=clean, capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+
+    migrated = run("db", "upgrade")
+    assert migrated.returncode == 0, migrated.stderr
+    password = secrets.token_urlsafe(16)
+    created = run("users", "create", "--email", "admin@hospital.test", "--name",
+                  "Administración", "--role", "admin", "--password", password)  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert "Created admin@hospital.test (admin)." in created.stdout
