@@ -71,6 +71,9 @@ TESTING_SECRET_KEY = "testing-secret"
 PUBLISHED_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, TESTING_SECRET_KEY, "s3cret-for-test"})
 MIN_SECRET_KEY_BYTES = 32
 ATTACHMENT_STORES = ("local", "database", "postgresql")  # telemed.cases.storage
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_METRICS_TOKEN_CHARACTERS = 32
 
 
 def url_settings(base_url: str) -> tuple[str, str, str]:
@@ -149,6 +152,13 @@ class Config:
 
     PAGE_SIZE = env_int("PAGE_SIZE", 25)
 
+    # Operations (telemed.ops): log lines as JSON objects or plain text, their threshold, and
+    # the bearer token Prometheus sends for /metrics (unset: 404 in production, 127.0.0.1
+    # only elsewhere).
+    LOG_FORMAT = env("LOG_FORMAT", "text")
+    LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
+    METRICS_TOKEN = env("METRICS_TOKEN")
+
     # The public address in emails' links: host (and port), scheme and path of the service.
     BASE_URL: str | None = env("BASE_URL", DEFAULT_BASE_URL)
     SERVER_NAME, PREFERRED_URL_SCHEME, APPLICATION_ROOT = url_settings(BASE_URL or DEFAULT_BASE_URL)
@@ -188,6 +198,7 @@ class TestingConfig(Config):
     SECRET_KEY = TESTING_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TELEMED_TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = False
+    LOG_LEVEL = env("LOG_LEVEL", "WARNING").upper()  # Python's default: no access lines
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_TRANSPORT = "file"  # never a real mail server from the test suite
 
@@ -207,6 +218,10 @@ class ProductionConfig(Config):
     )
     REQUIRE_2FA_ROLES = env_words("REQUIRE_2FA_ROLES", "admin,coordinator")
     STRONG_SECRET_KEY = True
+    LOG_FORMAT = env("LOG_FORMAT", "json")
+    # A failed statement's message names the statement, not its values (which may be a
+    # patient's record number): it goes to the log.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
 
 
 def weak_secret_key(key: str) -> bool:
@@ -242,6 +257,18 @@ def validate(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"TELEMED_ATTACHMENT_STORE must be local or database (or postgresql); got "
             f"{config.get('ATTACHMENT_STORE')!r}."
+        )
+    if config.get("LOG_FORMAT", "text") not in LOG_FORMATS:
+        raise ConfigError(f"TELEMED_LOG_FORMAT must be json or text; got {config['LOG_FORMAT']!r}.")
+    if config.get("LOG_LEVEL", "INFO") not in LOG_LEVELS:
+        level, levels = config["LOG_LEVEL"], ", ".join(LOG_LEVELS)
+        raise ConfigError(f"TELEMED_LOG_LEVEL must be one of {levels}; got {level!r}.")
+    token = config.get("METRICS_TOKEN")
+    if config.get("STRONG_SECRET_KEY") and token and len(token) < MIN_METRICS_TOKEN_CHARACTERS:
+        raise ConfigError(
+            f"telemed refuses to start in {config['ENV_NAME']}: TELEMED_METRICS_TOKEN is shorter "
+            f"than {MIN_METRICS_TOKEN_CHARACTERS} characters; set a random one, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
         )
     if not config.get("SERVER_NAME"):
         raise ConfigError(

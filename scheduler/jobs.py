@@ -12,7 +12,7 @@ from flask import Flask
 
 from telemed.core.transaction import unit_of_work
 from telemed.invites import service as invites
-from telemed.jobs import lease
+from telemed.jobs import lease, runs
 from telemed.outbox import service as outbox
 from telemed.preparation import material
 from telemed.reports import rollups
@@ -44,6 +44,7 @@ def run_as_leader(name: str, work: Callable[[], Any]) -> Any:
             log.info("skipping %s: this process is not the active scheduler", name)
             return None
         result = work()
+        runs.record_success(name, context.holder)  # committed with the job's work, or not at all
         log.info("%s: %s", name, result)
         return result
 

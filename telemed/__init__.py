@@ -10,6 +10,7 @@ from flask import Flask
 import config as config_module
 from telemed.core import headers, proxies, transaction
 from telemed.core.clock import Clock
+from telemed.ops import logs, request_log
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,14 +28,18 @@ def create_app(
     app.config.from_object(settings)
     app.config.update(config_override or {})
     config_module.validate(app.config)
+    logs.init_app(app)  # first: what follows may log
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # PostgreSQL's JIT spends 100-200 ms compiling each of the dashboard's aggregates,
         # longer than they take to run; short queries are this service's whole workload.
         # The default 4 MB of work_mem sends a state's monthly waiting times (360,000 rows
         # at 1M cases) to a sort on disk; 32 MB lets them group in memory (206 -> 121 ms).
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        # A database that does not answer fails a request (and ``/readyz``) in 10 s rather
+        # than after the operating system's two-minute TCP timeout.
         options["connect_args"] = {
             "options": "-c jit=off -c work_mem=32MB",
+            "connect_timeout": 10,
             **options.get("connect_args", {}),
         }
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
@@ -52,6 +57,7 @@ def create_app(
     )
     extensions.csrf.init_app(app)
     proxies.init_app(app)
+    request_log.init_app(app)  # first hook in, last out (see its docstring)
     headers.init_app(app)
     transaction.init_app(app)
     extensions.limiter.init_app(app)

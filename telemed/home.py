@@ -13,8 +13,3 @@ bp = Blueprint("home", __name__)
 @login_required
 def index() -> ResponseReturnValue:
     return redirect(url_for("cases.index"))
-
-
-@bp.get("/healthz")
-def health() -> ResponseReturnValue:
-    return {"status": "ok"}

@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     from telemed.invites.feed_views import bp as feeds_bp
     from telemed.invites.views import bp as invites_bp
     from telemed.minutes import views as minutes_views
+    from telemed.ops.views import bp as ops_bp
     from telemed.preparation import views as preparation_views
     from telemed.referrals import views as referral_views
     from telemed.reports.views import bp as reports_bp
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(invites_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(ops_bp)
     for module in (room_views, preparation_views, referral_views, agreement_views, minutes_views,
                    certificate_views):  # fmt: skip
         app.register_blueprint(module.bp)

@@ -28,6 +28,9 @@ PENDING_KEY = "pending_login"
 PENDING_MINUTES = 10  # time to type the code after the password
 # What a user who must set up a second factor may still reach before doing so.
 OPEN_WHILE_ENROLLING = {"auth.enrol", "auth.logout", "auth.set_language", "static"}
+# The probes and the metrics scrape (``telemed.ops.views``) never look at the user, so they
+# answer even when the database, where logins live, does not.
+NO_USER_ENDPOINTS = {"ops.healthz", "ops.readyz", "ops.metrics"}
 
 
 @login_manager.user_loader
@@ -146,7 +149,7 @@ def held_user_id() -> str:
 def enrolment_guard() -> ResponseReturnValue | None:
     """A logged-in user whose role must have a second factor reaches nothing but the set-up
     page until it is done (say, an account just made a coordinator)."""
-    if request.endpoint in OPEN_WHILE_ENROLLING or request.endpoint is None:
+    if request.endpoint in OPEN_WHILE_ENROLLING | NO_USER_ENDPOINTS or request.endpoint is None:
         return None
     if not current_user.is_authenticated or current_login_session() is None:
         return None  # visitors, and programs with API tokens
