@@ -10,7 +10,7 @@ CATALOGS := $(wildcard telemed/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install lint migrate demo translations extract-messages clean
+.PHONY: run test install lint migrate demo translations extract-messages clean rehearse
 
 install: $(STAMP) $(COMPILED)
 
@@ -39,6 +39,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The production shape on this machine under load, with kill -9 (rehearsal/run.py): needs
+# nginx, PostgreSQL and Redis running on 127.0.0.1; a few minutes; fails on any loss or duplicate.
+rehearse: install
+	$(BIN)/python rehearsal/run.py
 
 translations: $(COMPILED)
 
