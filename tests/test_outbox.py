@@ -21,14 +21,14 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from telemed.auth.models import User
+from telemed.core.clock import Clock
 from telemed.extensions import db
 from telemed.outbox import service as outbox
 from telemed.outbox.mail import Email
 from telemed.outbox.models import OutboxMessage, OutboxStatus
 from telemed.outbox.service import CLAIM_FOR, MAX_ATTEMPTS, deliver_due, enqueue
-from telemed.core.clock import Clock
 from telemed.outbox.transports import FileTransport, SMTPTransport
-from tests.scenes.concurrency import shared_app, together  # noqa: F401  (fixture)
+from tests.scenes.concurrency import together
 from tests.test_email_transport import free_port
 
 
@@ -164,7 +164,7 @@ def test_message_claimed_by_a_crashed_run_is_sent_after_the_claim_lapses(recipie
     assert len(transport.sent) == 1
 
 
-def test_concurrent_delivery_runs_send_each_message_once(shared_app, make_user):  # noqa: F811
+def test_concurrent_delivery_runs_send_each_message_once(shared_app, make_user):
     with shared_app.app_context():
         people = [make_user(email=f"asistente{n}@hospital.test") for n in range(3)]
         for person in people:
@@ -269,7 +269,7 @@ def slow_server(clock: Clock) -> Iterator[Callable[..., tuple[SlowMailServer, SM
 
 
 def test_overlapping_runs_with_a_slow_mail_server_send_each_message_once(
-    shared_app, make_user, clock, slow_server  # noqa: F811
+    shared_app, make_user, clock, slow_server
 ):
     """Issue 15: 35 s per message, a second run starting while the first is more than five
     minutes in. Before, the first run's claims were computed from its start and so already
@@ -347,9 +347,7 @@ def test_a_run_whose_claim_was_taken_over_does_not_send(recipient, clock):
     assert (messages()[0].status, messages()[0].attempts) == (OutboxStatus.SENT, 1)
 
 
-def test_a_send_that_outlasted_its_claim_is_kept_so_the_new_owner_does_not_resend(
-    recipient, clock
-):
+def test_a_send_that_outlasted_its_claim_is_kept_so_the_new_owner_does_not_resend(recipient, clock):
     queue(recipient)
     [message] = messages()
     taken: list[str] = []
