@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,18 @@ CLAIM_FOR = timedelta(minutes=5)
 ICS_METHODS = ("REQUEST", "CANCEL")
 
 
+@dataclass(frozen=True)
+class Queued:
+    """An email ready to queue (``enqueue_many``): its dedupe key, kind, recipient and text."""
+
+    dedupe_key: str
+    kind: str
+    user: User
+    subject: str
+    body_text: str
+    body_html: str | None = None
+
+
 def enqueue(
     dedupe_key: str,
     kind: str,
@@ -65,26 +78,38 @@ def enqueue(
         ics_method = (ics_method or "REQUEST").upper()
         if ics_method not in ICS_METHODS:
             raise ValueError(f"ics_method must be one of {', '.join(ICS_METHODS)}")
-    statement = insert(OutboxMessage).values(
-        dedupe_key=dedupe_key,
-        kind=kind,
-        to_user_id=user.id,
-        to_address=user.email,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        ics=ics,
-        ics_method=ics_method,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now_utc(),
-        created_at=now_utc(),
-    )
+    row = row_values(Queued(dedupe_key, kind, user, subject, body_text, body_html))
+    statement = insert(OutboxMessage).values({**row, "ics": ics, "ics_method": ics_method})
     # RETURNING says whether a row went in (an ORM-enabled insert's rowcount does not).
     result = db.session.execute(
         statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
     )
     return result.first() is not None
+
+
+def enqueue_many(messages: Sequence[Queued]) -> set[str]:
+    """Queue many messages in one statement, each unless its key was queued before; returns
+    the keys this call queued (a bulk job does the rest once for exactly those)."""
+    if not messages:
+        return set()
+    statement = (
+        insert(OutboxMessage.__table__)
+        .values([row_values(message) for message in messages])
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.__table__.c.dedupe_key)
+    )
+    return set(db.session.scalars(statement))
+
+
+def row_values(message: Queued) -> dict[str, Any]:
+    now = now_utc()
+    return {
+        "dedupe_key": message.dedupe_key, "kind": message.kind, "to_user_id": message.user.id,
+        "to_address": message.user.email, "subject": message.subject,
+        "body_text": message.body_text, "body_html": message.body_html, "ics": None,
+        "ics_method": None, "status": OutboxStatus.PENDING, "attempts": 0,
+        "next_attempt_at": now, "created_at": now,
+    }  # fmt: skip
 
 
 def user_locale(user: User) -> str:
