@@ -175,6 +175,9 @@ class Config:
     SCHEDULE_HORIZON_WEEKS = env_int("SCHEDULE_HORIZON_WEEKS", 8)
     ASSIGN_EVERY_MINUTES = env_int("ASSIGN_EVERY_MINUTES", 5)
     SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 45)
+    # On SIGTERM/SIGINT the scheduler waits this long for running jobs to finish, then asks
+    # them to stop at their next checkpoint; it releases the lease once none runs.
+    SCHEDULER_STOP_SECONDS = env_int("SCHEDULER_STOP_SECONDS", 30)
     # Hours before a session when attendees who did not decline get a reminder email.
     REMINDER_HOURS = env_ints("REMINDER_HOURS", "24,1")
     LOAD_DEMO_DATA = False

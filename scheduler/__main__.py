@@ -17,11 +17,10 @@ def main() -> None:
     except ConfigError as err:
         raise SystemExit(str(err)) from None
     runner = Runner(app)
-    signal.signal(signal.SIGTERM, lambda *_: runner.stopping.set())
-    try:
-        runner.run_forever()
-    except KeyboardInterrupt:
-        runner.stopping.set()
+    # A graceful stop: the runner waits for its running jobs before releasing the lease.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: runner.stopping.set())
+    runner.run_forever()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -15,9 +16,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from scheduler import jobs
+from telemed.core.clock import now_utc
 from telemed.core.transaction import unit_of_work
 from telemed.extensions import db
 from telemed.jobs import lease
+from telemed.schedule import JOBS
 
 log = logging.getLogger(__name__)
 # A job missed by up to this long (e.g. during a takeover) still runs once; older ones wait
@@ -26,28 +29,12 @@ MISFIRE_GRACE_SECONDS = 300
 
 
 def job_table(app: Flask) -> list[tuple[str, str, IntervalTrigger]]:
-    every = app.config["ASSIGN_EVERY_MINUTES"]
+    """Every job of ``telemed.schedule.JOBS`` (the table ``flask schedule run`` runs too), as
+    (id, function in ``scheduler.jobs``, trigger)."""
     return [
-        ("generate_sessions", "scheduler.jobs:generate_sessions",
-         IntervalTrigger(hours=1, timezone=UTC)),
-        ("assign_cases", "scheduler.jobs:assign_cases",
-         IntervalTrigger(minutes=every, timezone=UTC)),
-        ("close_agendas", "scheduler.jobs:close_agendas",
-         IntervalTrigger(minutes=1, timezone=UTC)),
-        ("finish_sessions", "scheduler.jobs:finish_sessions",
-         IntervalTrigger(minutes=5, timezone=UTC)),
-        ("deliver_outbox", "scheduler.jobs:deliver_outbox",
-         IntervalTrigger(minutes=1, timezone=UTC)),
-        ("sync_invites", "scheduler.jobs:sync_invites",
-         IntervalTrigger(minutes=1, timezone=UTC)),
-        ("check_quorum", "scheduler.jobs:check_quorum",
-         IntervalTrigger(minutes=15, timezone=UTC)),
-        ("send_reminders", "scheduler.jobs:send_reminders",
-         IntervalTrigger(minutes=1, timezone=UTC)),
-        ("flag_missing_material", "scheduler.jobs:flag_missing_material",
-         IntervalTrigger(minutes=15, timezone=UTC)),
-        ("refresh_figures", "scheduler.jobs:refresh_figures",
-         IntervalTrigger(minutes=15, timezone=UTC)),
+        (entry.name, f"scheduler.jobs:{entry.name}",
+         IntervalTrigger(seconds=entry.every(app.config).total_seconds(), timezone=UTC))
+        for entry in JOBS
     ]  # fmt: skip
 
 
@@ -86,14 +73,25 @@ def add_jobs(app: Flask, scheduler: BackgroundScheduler) -> None:
         )  # fmt: skip
 
 
+# A standby tries again this long after the lease it saw ends (database round trips, the
+# renewal landing at the same instant): takeover comes within the lease length plus this.
+TAKEOVER_MARGIN_SECONDS = 0.2
+
+
 class Runner:
-    """Lease loop: renew every ``poll`` seconds; start jobs on gaining, stop on losing it."""
+    """Lease loop: the leader renews every third of the lease; a standby wakes when the lease
+    it saw ends, so it takes over within one lease period of the leader's last renewal.
+
+    On gaining the lease it starts the jobs; on losing it, or when asked to stop, it waits
+    for the running jobs before standing down (and only then releases the lease)."""
 
     def __init__(self, app: Flask, holder: str | None = None) -> None:
         self.app = app
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.ttl = timedelta(seconds=app.config["SCHEDULER_LEASE_SECONDS"])
-        self.poll = max(self.ttl.total_seconds() / 3, 1)
+        self.renew_every = max(self.ttl.total_seconds() / 3, 1)
+        self.stop_seconds = float(app.config["SCHEDULER_STOP_SECONDS"])
+        self.wait = self.renew_every  # until the next lease round (``step`` sets it)
         self.scheduler: BackgroundScheduler | None = None
         self.stopping = threading.Event()
         jobs.bind(app, self.holder)
@@ -106,8 +104,10 @@ class Runner:
         """One lease round; returns whether this process is the active scheduler."""
         with self.app.app_context(), unit_of_work():
             leader = lease.try_acquire(self.holder, self.ttl)
+            self.wait = self.renew_every if leader else self.until_lease_ends()
         if leader and self.scheduler is None:
             log.info("scheduler %s is now active", self.holder)
+            jobs.open_for_work()
             self.scheduler = build_scheduler(self.app)
             add_jobs(self.app, self.scheduler)
             self.scheduler.start()
@@ -116,21 +116,59 @@ class Runner:
             self.stop_jobs()
         return leader
 
-    def stop_jobs(self) -> None:
+    def until_lease_ends(self) -> float:
+        """Seconds a standby waits: until just after the lease it saw ends, and at most a
+        third of the lease (it may be released early)."""
+        ends = lease.expires_at()
+        if ends is None:
+            return TAKEOVER_MARGIN_SECONDS
+        left = (ends - now_utc()).total_seconds() + TAKEOVER_MARGIN_SECONDS
+        return min(self.renew_every, max(left, TAKEOVER_MARGIN_SECONDS))
+
+    def stop_jobs(self, grace: float = 0, keep_lease: bool = False) -> None:
+        """Start no more jobs and wait for the running ones: up to ``grace`` seconds for them
+        to finish, then ask them to stop at their next checkpoint and wait for that.
+
+        With ``keep_lease`` (a graceful stop) the lease is renewed meanwhile, so no standby
+        starts the same work while a job still runs here; after losing the lease the jobs
+        are asked to stop at once."""
         if self.scheduler is not None:
+            jobs.context.closing.set()
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
+        halt = jobs.context.halt
+        if grace <= 0:
+            halt.set()
+        deadline = time.monotonic() + grace
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 and not halt.is_set():
+                log.warning("jobs still running after %.0f s: stopping them at their next "
+                            "checkpoint", grace)  # fmt: skip
+                halt.set()
+            if jobs.wait_idle(self.renew_every if halt.is_set() else min(left, self.renew_every)):
+                return
+            if keep_lease and not self.renew():
+                halt.set()  # someone else leads now: the jobs must stop
+
+    def renew(self) -> bool:
+        with self.app.app_context(), unit_of_work():
+            return lease.try_acquire(self.holder, self.ttl)
 
     def run_forever(self) -> None:
+        """Until ``stopping`` is set (SIGTERM, SIGINT): then wait for the running jobs, at
+        most ``TELEMED_SCHEDULER_STOP_SECONDS`` before asking them to stop, and release the
+        lease only once none runs, so a standby takes over at once and alone."""
         log.info("scheduler %s started (standby until it holds the lease)", self.holder)
         try:
             while not self.stopping.is_set():
                 self.step()
-                self.stopping.wait(self.poll)
+                self.stopping.wait(self.wait)
         finally:
-            self.stop_jobs()
+            self.stop_jobs(grace=self.stop_seconds, keep_lease=True)
             with self.app.app_context(), unit_of_work():
                 lease.release(self.holder)
+            log.info("scheduler %s stopped; lease released", self.holder)
 
     def start_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run_forever, name="telemed-scheduler", daemon=True)

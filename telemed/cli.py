@@ -178,23 +178,11 @@ schedule_cli = AppGroup("schedule", help="Run scheduling work now (the scheduler
 @schedule_cli.command("run")
 @in_transaction
 def run_scheduling() -> None:
-    """Every scheduler job once: sessions, agendas, assignment, invites, reminders, email."""
-    from telemed.outbox import service as outbox
-    from telemed.sessions import assignment
-    from telemed.sessions import service as sessions
+    """Every scheduler job once (``telemed.schedule.JOBS``, the scheduler's own table)."""
+    from telemed import schedule
 
-    click.echo(f"sessions created: {sessions.generate_sessions()}")
-    click.echo(f"agendas closed: {sessions.close_due_agendas()}")
-    click.echo(f"sessions finished: {sessions.finish_ended_sessions()}")
-    report = assignment.assign_cases()
-    click.echo(f"cases placed: {report.placed}, flagged: {report.flagged}, "
-               f"waiting: {report.unplaced}")  # fmt: skip
-    from telemed.invites import service as invites
-
-    click.echo(f"sessions whose invites were updated: {invites.sync_due_invites()}")
-    click.echo(f"quorum warnings: {invites.check_quorum()}")
-    click.echo(f"reminders: {invites.send_reminders()}")
-    click.echo(f"emails sent: {outbox.deliver_due()}")
+    for entry in schedule.JOBS:
+        click.echo(f"{entry.summary}: {schedule.describe(entry.run())}")
 
 
 attachments_cli = AppGroup("attachments", help="Attachment bytes and their store.")

@@ -6,24 +6,30 @@ message, and two delivery runs at the same moment must not send it twice.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from telemed.auth.models import User
+from telemed.core.clock import Clock
 from telemed.extensions import db
 from telemed.outbox import service as outbox
 from telemed.outbox.mail import Email
 from telemed.outbox.models import OutboxMessage, OutboxStatus
 from telemed.outbox.service import CLAIM_FOR, MAX_ATTEMPTS, deliver_due, enqueue
-from telemed.outbox.transports import FileTransport
-from tests.scenes.concurrency import shared_app, together  # noqa: F401  (fixture)
+from telemed.outbox.transports import FileTransport, SMTPTransport
+from tests.scenes.concurrency import together
+from tests.test_email_transport import free_port
 
 
 class Recorder:
@@ -158,7 +164,7 @@ def test_message_claimed_by_a_crashed_run_is_sent_after_the_claim_lapses(recipie
     assert len(transport.sent) == 1
 
 
-def test_concurrent_delivery_runs_send_each_message_once(shared_app, make_user):  # noqa: F811
+def test_concurrent_delivery_runs_send_each_message_once(shared_app, make_user):
     with shared_app.app_context():
         people = [make_user(email=f"asistente{n}@hospital.test") for n in range(3)]
         for person in people:
@@ -212,3 +218,152 @@ def test_delivery_uses_the_configured_outbox_directory(app, recipient, tmp_path,
     files = sorted(tmp_path.glob("*.eml"))
     assert [f.name for f in files] == [f"outbox-{m.id}.eml" for m in messages()]
     assert not list(tmp_path.glob("*.tmp"))
+
+
+# --- a slow mail server and runs that overlap -------------------------------------------
+
+SLOW = timedelta(seconds=35)  # what one message took on the slow server of issue 15
+
+
+class SlowMailServer:
+    """aiosmtpd handler that takes ``SLOW`` on the application's clock per message, and can
+    hold its answer to the ``hold_at``-th message until ``release`` is set (so another run
+    can start while a send is under way)."""
+
+    def __init__(self, clock: Clock, hold_at: int | None = None) -> None:
+        self.clock = clock
+        self.hold_at = hold_at
+        self.received: list[str] = []
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append(str(parsed["Message-ID"]))
+        self.clock.advance(SLOW)
+        if len(self.received) == self.hold_at:
+            self.arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 20)
+        return "250 Message accepted for delivery"
+
+    def copies(self) -> Counter[str]:
+        return Counter(self.received)
+
+
+@pytest.fixture
+def slow_server(clock: Clock) -> Iterator[Callable[..., tuple[SlowMailServer, SMTPTransport]]]:
+    controllers: list[Controller] = []
+
+    def start(hold_at: int | None = None) -> tuple[SlowMailServer, SMTPTransport]:
+        handler = SlowMailServer(clock, hold_at)
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        return handler, SMTPTransport("127.0.0.1", port, security="none",
+                                      sender="Comité <no-reply@telemed.local>")  # fmt: skip
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def test_overlapping_runs_with_a_slow_mail_server_send_each_message_once(
+    shared_app, make_user, clock, slow_server
+):
+    """Issue 15: 35 s per message, a second run starting while the first is more than five
+    minutes in. Before, the first run's claims were computed from its start and so already
+    expired: the second run took the message being sent and sent it again."""
+    with shared_app.app_context():
+        queue(make_user(email="coordinadora@hospital.test"), 10)
+        server, transport = slow_server(hold_at=9)  # the 9th send is under way at 5 min 15 s
+
+        def first(barrier: threading.Barrier) -> int:
+            barrier.wait()
+            return deliver_due(transport)
+
+        def second(barrier: threading.Barrier) -> int:
+            barrier.wait()
+            try:
+                assert server.arrived.wait(20), "the first run never reached its 9th message"
+                return deliver_due(transport)
+            finally:
+                server.release.set()
+
+        results = together(shared_app, first, second)
+        assert all(isinstance(r, int) for r in results), results
+        assert sum(results) == 10
+        copies = server.copies()
+        assert len(copies) == 10
+        assert [mid for mid, n in copies.items() if n > 1] == []  # never twice
+        sent = messages()
+        assert {(m.status, m.attempts) for m in sent} == {(OutboxStatus.SENT, 1)}
+        assert all(m.claim_token is None for m in sent)
+
+
+class ClockedRecorder(Recorder):
+    """A transport taking ``SLOW`` per message that notes, for each send, whether the message
+    was still claimed while it was being sent (else another run could take it)."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.claim_live: list[bool] = []
+
+    def send(self, message: Email) -> None:
+        row_id = int(message.message_id.strip("<>").split("@")[0].removeprefix("outbox-"))
+        claimed_until = db.session.scalar(
+            select(OutboxMessage.claimed_until).where(OutboxMessage.id == row_id)
+        )
+        self.claim_live.append(claimed_until is not None and claimed_until > self.clock())
+        super().send(message)
+        self.clock.advance(SLOW)
+
+
+def test_a_long_run_never_sends_a_message_whose_claim_has_lapsed(recipient, clock):
+    queue(recipient, 12)
+    transport = ClockedRecorder(clock)
+    first = deliver_due(transport)
+    assert all(transport.claim_live), transport.claim_live
+    # Past its own claim period (9 × 35 s > 5 min) the run stops; the next one sends the rest.
+    assert first == 9
+    assert deliver_due(transport) == 3
+    assert all(transport.claim_live)
+    assert len({m.message_id for m in transport.sent}) == len(transport.sent) == 12
+
+
+def test_a_run_whose_claim_was_taken_over_does_not_send(recipient, clock):
+    queue(recipient)
+    [message] = messages()
+    stale = outbox.claim(message.id)
+    clock.advance(CLAIM_FOR + timedelta(seconds=1))  # that run stalled; another one claims
+    fresh = outbox.claim(message.id)
+    assert stale and fresh and stale != fresh
+    transport = Recorder()
+    assert outbox.send_claimed(message.id, transport, stale) == 0
+    assert transport.sent == []
+    assert outbox.send_claimed(message.id, transport, fresh) == 1
+    assert len(transport.sent) == 1
+    assert (messages()[0].status, messages()[0].attempts) == (OutboxStatus.SENT, 1)
+
+
+def test_a_send_that_outlasted_its_claim_is_kept_so_the_new_owner_does_not_resend(recipient, clock):
+    queue(recipient)
+    [message] = messages()
+    taken: list[str] = []
+
+    class Stalling(Recorder):
+        def send(self, email_: Email) -> None:
+            clock.advance(CLAIM_FOR + timedelta(seconds=1))  # the server hung for 5 minutes
+            token = outbox.claim(message.id)  # meanwhile another run takes the message
+            assert token is not None
+            taken.append(token)
+            super().send(email_)
+
+    transport = Stalling()
+    assert deliver_due(transport) == 1
+    [other] = taken
+    assert outbox.send_claimed(message.id, Recorder(), other) == 0  # it sees it went out
+    assert len(transport.sent) == 1
+    [row] = messages()
+    assert (row.status, row.attempts, row.claim_token) == (OutboxStatus.SENT, 1, None)

@@ -32,6 +32,7 @@ from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.extensions import db
 from telemed.invites import ical
 from telemed.invites.rsvp_links import ANSWER_LABELS, ANSWERS, rsvp_url
+from telemed.jobs import checkpoint
 from telemed.outbox.models import OutboxMessage
 from telemed.outbox.notify import notify
 from telemed.outbox.service import in_language_of
@@ -248,6 +249,8 @@ def sync_due_invites(limit: int = SYNC_BATCH) -> int:
     ).all()
     synced = 0
     for session_id in due:
+        if checkpoint.should_stop():  # the sessions synced so far are kept; the rest wait
+            break
         session = db.session.get(BoardSession, session_id)
         if session is None:
             continue

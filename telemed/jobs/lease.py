@@ -1,13 +1,14 @@
 """Acquire, renew and release the scheduler lease with single conditional statements.
 
-A holder must renew before ``expires_at``; a standby takes over once it has expired, so a
-dead scheduler is replaced within one lease period. Works the same on SQLite and PostgreSQL.
+A holder must renew before ``expires_at``; a standby takes over once it has expired (it
+wakes when the lease it saw ends), so a dead scheduler is replaced within one lease period.
+Works the same on SQLite and PostgreSQL.
 Each call runs in the caller's transaction; the scheduler commits it at once.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -54,6 +55,11 @@ def holds(holder: str, name: str = LEASE_NAME) -> bool:
         )
         is not None
     )
+
+
+def expires_at(name: str = LEASE_NAME) -> datetime | None:
+    """When the current holder's lease ends unless renewed (``None``: nobody ever held it)."""
+    return db.session.scalar(select(SchedulerLease.expires_at).where(SchedulerLease.name == name))
 
 
 def release(holder: str, name: str = LEASE_NAME) -> None:

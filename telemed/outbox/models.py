@@ -42,6 +42,9 @@ class OutboxMessage(Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Random per claim: only the run holding this token may record the outcome of a send
+    # (a run whose claim lapsed and was taken over finds its token gone and stands back).
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

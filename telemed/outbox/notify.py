@@ -21,7 +21,7 @@ from jinja2 import Environment, StrictUndefined, TemplateError
 from telemed.auth.models import User
 from telemed.core.formatting import local_date, wall_clock
 from telemed.core.links import external_url
-from telemed.outbox.service import enqueue, in_language_of, user_locale
+from telemed.outbox.service import Queued, enqueue, in_language_of, user_locale
 
 FOLDER = "emails"
 ENVIRONMENT_KEY = "telemed.email_templates"
@@ -52,6 +52,14 @@ def notify(
         key, kind, user, email.subject, email.text,
         body_html=email.html, ics=ics, ics_method=ics_method,
     )  # fmt: skip
+
+
+def prepare(kind: str, user: User, key: str, **context: Any) -> Queued:
+    """The ``kind`` email for ``user``, rendered in their language, for a bulk job to queue
+    with many others (``outbox.service.enqueue_many``)."""
+    with in_language_of(user):
+        email = render(kind, user, **context)
+    return Queued(key, kind, user, email.subject, email.text, email.html)
 
 
 def render(kind: str, user: User, **context: Any) -> RenderedEmail:

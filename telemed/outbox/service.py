@@ -1,15 +1,19 @@
 """Queue emails in the caller's transaction; deliver due ones with retries and back-off.
 
-Each message is claimed with a conditional UPDATE before it is sent, so two delivery
-runs at the same moment never send it twice.
+Each message is claimed with a conditional UPDATE just before it is sent, under a random
+token; only the holder of the token records the outcome, so two delivery runs that overlap,
+however slow the mail server, never send a message twice.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -20,6 +24,7 @@ from telemed.core import transaction
 from telemed.core.clock import now_utc
 from telemed.core.sql import insert, rowcount
 from telemed.extensions import db
+from telemed.jobs import checkpoint
 from telemed.outbox.mail import Email, Transport
 from telemed.outbox.models import OutboxMessage, OutboxStatus
 from telemed.outbox.transports import transport_from_config
@@ -34,6 +39,18 @@ CLAIM_FOR = timedelta(minutes=5)
 
 
 ICS_METHODS = ("REQUEST", "CANCEL")
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An email ready to queue (``enqueue_many``): its dedupe key, kind, recipient and text."""
+
+    dedupe_key: str
+    kind: str
+    user: User
+    subject: str
+    body_text: str
+    body_html: str | None = None
 
 
 def enqueue(
@@ -61,26 +78,38 @@ def enqueue(
         ics_method = (ics_method or "REQUEST").upper()
         if ics_method not in ICS_METHODS:
             raise ValueError(f"ics_method must be one of {', '.join(ICS_METHODS)}")
-    statement = insert(OutboxMessage).values(
-        dedupe_key=dedupe_key,
-        kind=kind,
-        to_user_id=user.id,
-        to_address=user.email,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        ics=ics,
-        ics_method=ics_method,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now_utc(),
-        created_at=now_utc(),
-    )
+    row = row_values(Queued(dedupe_key, kind, user, subject, body_text, body_html))
+    statement = insert(OutboxMessage).values({**row, "ics": ics, "ics_method": ics_method})
     # RETURNING says whether a row went in (an ORM-enabled insert's rowcount does not).
     result = db.session.execute(
         statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
     )
     return result.first() is not None
+
+
+def enqueue_many(messages: Sequence[Queued]) -> set[str]:
+    """Queue many messages in one statement, each unless its key was queued before; returns
+    the keys this call queued (a bulk job does the rest once for exactly those)."""
+    if not messages:
+        return set()
+    statement = (
+        insert(OutboxMessage.__table__)
+        .values([row_values(message) for message in messages])
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.__table__.c.dedupe_key)
+    )
+    return set(db.session.scalars(statement))
+
+
+def row_values(message: Queued) -> dict[str, Any]:
+    now = now_utc()
+    return {
+        "dedupe_key": message.dedupe_key, "kind": message.kind, "to_user_id": message.user.id,
+        "to_address": message.user.email, "subject": message.subject,
+        "body_text": message.body_text, "body_html": message.body_html, "ics": None,
+        "ics_method": None, "status": OutboxStatus.PENDING, "attempts": 0,
+        "next_attempt_at": now, "created_at": now,
+    }  # fmt: skip
 
 
 def user_locale(user: User) -> str:
@@ -93,17 +122,23 @@ def in_language_of(user: User) -> AbstractContextManager[None]:
 
 
 def deliver_due(transport: Transport | None = None, limit: int = 200) -> int:
-    """Send messages that are due; returns how many were sent in this run."""
+    """Send messages that are due; returns how many were sent in this run.
+
+    Each message is claimed just before it is sent, from the time at that moment, under a
+    token of its own; the run stops claiming once it has lasted as long as a claim (or the
+    scheduler asks it to stop), leaving the rest to the next run. So a slow mail server
+    never makes a claim start out expired, and two overlapping runs never both send one.
+    """
     transport = transport or current_transport()
-    now = now_utc()
+    started = now_utc()
     due = db.session.scalars(
         select(OutboxMessage.id)
         .where(
             or_(
                 (OutboxMessage.status == OutboxStatus.PENDING)
-                & (OutboxMessage.next_attempt_at <= now),
+                & (OutboxMessage.next_attempt_at <= started),
                 (OutboxMessage.status == OutboxStatus.SENDING)
-                & (OutboxMessage.claimed_until < now),
+                & (OutboxMessage.claimed_until < started),
             )
         )
         .order_by(OutboxMessage.id)
@@ -112,8 +147,14 @@ def deliver_due(transport: Transport | None = None, limit: int = 200) -> int:
     sent = 0
     with batch(transport) as sender:
         for message_id in due:
-            if claim(message_id, now):
-                sent += send_claimed(message_id, sender)
+            if now_utc() - started >= CLAIM_FOR:
+                log.info("outbox run outlived its claim period; the next run sends the rest")
+                break
+            if checkpoint.should_stop():
+                break
+            token = claim(message_id)
+            if token is not None:
+                sent += send_claimed(message_id, sender, token)
     return sent
 
 
@@ -128,25 +169,61 @@ def batch(transport: Transport) -> Iterator[Transport]:
             yield sender
 
 
-def claim(message_id: int, now: datetime) -> bool:
+def claim(message_id: int, now: datetime | None = None) -> str | None:
+    """Take a due message for ``CLAIM_FOR`` from now; returns the claim's token, or ``None``
+    when it is not due or another run holds a live claim on it.
+
+    Committed at once: the claim must be seen by other runs before the send.
+    """
+    now = now or now_utc()
+    token = uuid.uuid4().hex
     result = db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
             or_(
-                OutboxMessage.status == OutboxStatus.PENDING,
+                (OutboxMessage.status == OutboxStatus.PENDING)
+                & (OutboxMessage.next_attempt_at <= now),
                 (OutboxMessage.status == OutboxStatus.SENDING)
                 & (OutboxMessage.claimed_until < now),
             ),
         )
-        .values(status=OutboxStatus.SENDING, claimed_until=now + CLAIM_FOR)
+        .values(status=OutboxStatus.SENDING, claimed_until=now + CLAIM_FOR, claim_token=token)
+        .execution_options(synchronize_session=False)
     )
-    transaction.commit_chunk()  # the claim must be seen by other runs before the send
-    return rowcount(result) == 1
+    transaction.commit_chunk()
+    return token if rowcount(result) == 1 else None
 
 
-def send_claimed(message_id: int, transport: Transport) -> int:
-    message = db.session.get(OutboxMessage, message_id)
+def still_claimed(message_id: int, token: str) -> bool:
+    """Whether this run's claim on the message is still live and still its own."""
+    now = now_utc()
+    return (
+        db.session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.claim_token == token,
+                OutboxMessage.claimed_until > now,
+            )
+        )
+        is not None
+    )
+
+
+def send_claimed(message_id: int, transport: Transport, token: str) -> int:
+    """Send a message this run claimed under ``token``; returns 1 when it went out.
+
+    A claim that lapsed (or was taken over by another run) is not sent. The outcome is
+    recorded by a conditional UPDATE on the token; a send that finished after its claim was
+    taken over is still recorded as sent (it did go out), so the other run, which checks
+    before sending, does not send it again.
+    """
+    if not still_claimed(message_id, token):
+        log.info("outbox message %s: claim lapsed before sending; left to its new owner",
+                 message_id)  # fmt: skip
+        return 0
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     assert message is not None
     email = Email(
         to_address=message.to_address,
@@ -158,24 +235,48 @@ def send_claimed(message_id: int, transport: Transport) -> int:
         ics_method=message.ics_method,
         date=now_utc(),
     )
+    attempts = message.attempts + 1
     try:
         transport.send(email)
     except Exception as err:  # any transport failure is retried later
-        message.attempts += 1
-        message.last_error = f"{type(err).__name__}: {err}"[:1000]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = OutboxStatus.FAILED
-        else:
-            message.status = OutboxStatus.PENDING
-            message.next_attempt_at = now_utc() + timedelta(minutes=2**message.attempts)
+        given_up = attempts >= MAX_ATTEMPTS
+        record(
+            message_id,
+            token,
+            attempts=attempts,
+            last_error=f"{type(err).__name__}: {err}"[:1000],
+            status=OutboxStatus.FAILED if given_up else OutboxStatus.PENDING,
+            next_attempt_at=message.next_attempt_at
+            if given_up
+            else now_utc() + timedelta(minutes=2**attempts),
+        )
         transaction.commit_chunk()
-        log.warning("outbox message %s failed (attempt %s)", message.id, message.attempts)
+        log.warning("outbox message %s failed (attempt %s)", message_id, attempts)
         return 0
-    message.status = OutboxStatus.SENT
-    message.attempts += 1
-    message.sent_at = now_utc()
+    sent = {"status": OutboxStatus.SENT, "attempts": attempts, "sent_at": now_utc()}
+    if not record(message_id, token, **sent):
+        # Our claim lapsed mid-send and another run took the message: it did go out, so say
+        # so (unless that run already did) before the other run sends it again.
+        log.warning("outbox message %s was sent after its claim lapsed", message_id)
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status != OutboxStatus.SENT)
+            .values(claimed_until=None, claim_token=None, **sent)
+            .execution_options(synchronize_session=False)
+        )
     transaction.commit_chunk()  # sent: kept whatever happens to the rest of the run
     return 1
+
+
+def record(message_id: int, token: str, **values: Any) -> bool:
+    """Store a send's outcome if this run still owns the message; returns whether it did."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claim_token == token)
+        .values(claimed_until=None, claim_token=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
 
 
 def current_transport() -> Transport:

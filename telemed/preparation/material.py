@@ -13,14 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from telemed.audit import service as audit
 from telemed.boards.models import Board, BoardSpecialty, SessionKind
 from telemed.cases.models import Attachment, Case
 from telemed.cases.service import add_event
+from telemed.core import transaction
 from telemed.core.clock import now_utc
 from telemed.core.vocabulary import MaterialKind
 from telemed.extensions import db
+from telemed.jobs import checkpoint
+from telemed.outbox import service as outbox
 from telemed.outbox.models import OutboxMessage
 from telemed.preparation import notices
 from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome, SessionStatus
@@ -28,6 +32,9 @@ from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome, Sessi
 # Sessions still to be held: their agenda entries may still be completed.
 UPCOMING = (SessionStatus.PLANNED, SessionStatus.AGENDA_CLOSED)
 WATCHLIST_LIMIT = 500
+# Agenda entries flagged per statement and commit: large enough that 10,000 entries take a
+# few dozen statements, small enough for SQLite's limit on bound parameters.
+FLAG_CHUNK = 500
 
 
 def required_material(case: Case, board: Board) -> list[MaterialKind]:
@@ -99,6 +106,7 @@ def upcoming_items(
             BoardSession.kind == SessionKind.CASE_REVIEW,
         )
         .order_by(BoardSession.starts_at, BoardSession.id, AgendaItem.position)
+        .options(selectinload(AgendaItem.session))  # with its board; the case comes joined
     )
     if before_cutoff:
         query = query.where(
@@ -126,36 +134,62 @@ def flag_missing_material() -> int:
     Once per session and case: the outbox's dedupe key decides, so the email and the
     ``material_missing`` timeline event happen once even if two runs overlap. Nothing is sent
     after the cut-off (the agenda is frozen; the room and the dashboard show the gap).
-    Returns how many cases were flagged in this run.
+    Works in chunks of ``FLAG_CHUNK`` entries, a few statements and one commit each (a
+    stopping scheduler ends it between two chunks). Returns how many cases were flagged.
     """
-    now = now_utc()
-    items = upcoming_items(now, before_cutoff=True)
+    items = upcoming_items(now_utc(), before_cutoff=True)
     gaps = missing_for_items(items)
-    keys = {dedupe_key(item) for item in items if item.id in gaps}
-    done = (
-        set(
+    # Plain values: each chunk's commit expires the loaded rows, so each chunk loads its own.
+    lacking = {item.id: dedupe_key(item) for item in items if item.id in gaps}
+    done = queued_before(lacking)
+    todo = [item_id for item_id, key in lacking.items() if key not in done]
+    flagged = 0
+    for start in range(0, len(todo), FLAG_CHUNK):
+        if checkpoint.should_stop():  # the chunks flagged so far are kept; the rest wait
+            break
+        chunk = db.session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.id.in_(todo[start : start + FLAG_CHUNK]))
+            .order_by(AgendaItem.id)
+            .options(selectinload(AgendaItem.session))
+        ).all()
+        flagged += flag_chunk(list(chunk), gaps)
+        transaction.commit_chunk()
+    return flagged
+
+
+def queued_before(keys: dict[int, str]) -> set[str]:
+    """Which of these dedupe keys are in the outbox already (a chunk of keys per query)."""
+    values = list(keys.values())
+    found: set[str] = set()
+    for start in range(0, len(values), FLAG_CHUNK):
+        found.update(
             db.session.scalars(
-                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))
+                select(OutboxMessage.dedupe_key).where(
+                    OutboxMessage.dedupe_key.in_(values[start : start + FLAG_CHUNK])
+                )
             )
         )
-        if keys
-        else set()
+    return found
+
+
+def flag_chunk(items: list[AgendaItem], gaps: dict[int, list[MaterialKind]]) -> int:
+    """Queue the chunk's emails in one statement; the timeline event and the audit entry go
+    with exactly the ones queued by this run (a run that overlaps queues the others)."""
+    queued = outbox.enqueue_many(
+        [notices.material_missing(item, gaps[item.id], item.case.submitted_by) for item in items]
     )
-    flagged = 0
     for item in items:
-        lacking = gaps.get(item.id)
-        if not lacking or dedupe_key(item) in done:
+        if dedupe_key(item) not in queued:
             continue
-        case = item.case
-        if notices.material_missing(item, lacking, case.submitted_by):
-            add_event(case, None, "material_missing", None, None, event_message(item, lacking))
-            audit.record(
-                None, "case.material_missing", "case", case.id, code=case.code,
-                session=item.session.number, missing=[kind.value for kind in lacking],
-            )  # fmt: skip
-            flagged += 1
-        db.session.flush()
-    return flagged
+        case, missing = item.case, gaps[item.id]
+        add_event(case, None, "material_missing", None, None, event_message(item, missing))
+        audit.record(
+            None, "case.material_missing", "case", case.id, code=case.code,
+            session=item.session.number, missing=[kind.value for kind in missing],
+        )  # fmt: skip
+    db.session.flush()
+    return len(queued)
 
 
 # --- what the pages show --------------------------------------------------------------

@@ -9,17 +9,19 @@ from __future__ import annotations
 from telemed.auth.models import User
 from telemed.cases.models import Case
 from telemed.core.vocabulary import MATERIAL_LABELS, MaterialKind
-from telemed.outbox.notify import notify
+from telemed.outbox.notify import notify, prepare
+from telemed.outbox.service import Queued
 from telemed.preparation.models import PreparationNote
 from telemed.sessions.models import AgendaItem, BoardSession
 
 
-def material_missing(item: AgendaItem, missing: list[MaterialKind], user: User) -> bool:
-    """Once per session and case: what to upload, and by when. Returns whether it was queued."""
-    return notify(
+def material_missing(item: AgendaItem, missing: list[MaterialKind], user: User) -> Queued:
+    """What to upload, and by when; once per session and case (its dedupe key). The flag job
+    queues these in bulk (``outbox.service.enqueue_many``)."""
+    return prepare(
         "material_missing",
         user,
-        f"material-missing:{item.session.id}:{item.case.id}",
+        f"material-missing:{item.session_id}:{item.case_id}",
         item=item,
         session=item.session,
         case=item.case,

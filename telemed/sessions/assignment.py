@@ -28,6 +28,7 @@ from telemed.core.clock import now_utc
 from telemed.core.sql import rowcount
 from telemed.core.types import UTCDateTime
 from telemed.extensions import db
+from telemed.jobs import checkpoint
 from telemed.sessions import notices
 from telemed.sessions.models import (
     AgendaItem,
@@ -75,6 +76,8 @@ def assign_cases() -> AssignmentReport:
         select(Board).where(Board.active.is_(True), Board.kind == SessionKind.CASE_REVIEW)
     ).all()
     for board in boards:
+        if checkpoint.should_stop():  # the boards done so far are kept; the rest wait
+            break
         placed = assign_board(board, report)
         report.boards[board.name] = placed
     return report

@@ -8,18 +8,16 @@ own in a background thread while the test moves the clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
 from apscheduler.schedulers.base import STATE_PAUSED
-from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 import scheduler.runner
 from scheduler import jobs
-from scheduler.runner import MISFIRE_GRACE_SECONDS, Runner
+from scheduler.runner import MISFIRE_GRACE_SECONDS
 from telemed.boards.models import Board, MemberRole
 from telemed.cases.models import Case, CaseEvent, CaseStatus
 from telemed.core.vocabulary import Specialty
@@ -77,36 +75,6 @@ def test_released_lease_is_taken_at_once(clock):
 
 
 # --- the runner -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def paused_schedulers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real schedulers (database job store, job defaults) that never fire a job by themselves."""
-    original = scheduler.runner.build_scheduler
-
-    def build(app: Flask) -> Any:
-        built = original(app)
-        start = built.start
-        built.start = lambda *args, **kwargs: start(*args, paused=True, **kwargs)
-        return built
-
-    monkeypatch.setattr(scheduler.runner, "build_scheduler", build)
-
-
-@pytest.fixture
-def runners(app: Flask, paused_schedulers: None) -> Iterator[Callable[[str], Runner]]:
-    made: list[Runner] = []
-
-    def make(holder: str) -> Runner:
-        runner = Runner(app, holder=holder)
-        made.append(runner)
-        return runner
-
-    yield make
-    for runner in made:
-        runner.stop_jobs()
-    with db.engine.begin() as connection:  # the job store's table is APScheduler's, not ours
-        connection.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
 
 
 def test_runner_starts_jobs_only_while_it_holds_the_lease(runners, clock):
