@@ -1,10 +1,7 @@
 """When each scheduler job last finished without error: the figure operators watch for lag.
 
-Kept in the lease table (``scheduler_leases``), one row per job named ``run:<job>``, so no
-migration is needed: ``holder`` is the scheduler process that ran it and ``expires_at`` the
-moment it finished. The lease functions only ever read the row named ``scheduler``. The row
-is written in the job's own transaction, so a run that fails (and rolls back) leaves the
-previous success in place, which is what makes a stuck or failing job visible.
+The row is written in the job's own transaction, so a run that fails (and rolls back) leaves
+the previous success in place, which is what makes a stuck or failing job visible.
 """
 
 from __future__ import annotations
@@ -16,26 +13,22 @@ from sqlalchemy import select
 from telemed.core.clock import now_utc
 from telemed.core.sql import insert
 from telemed.extensions import db
-from telemed.jobs.models import SchedulerLease
-
-PREFIX = "run:"
+from telemed.jobs.models import JobRun
 
 
 def record_success(job: str, holder: str) -> None:
     """Note that ``job`` just finished (in the caller's transaction, committed with it)."""
     now = now_utc()
     db.session.execute(
-        insert(SchedulerLease)
-        .values(name=f"{PREFIX}{job}", holder=holder, expires_at=now)
-        .on_conflict_do_update(index_elements=["name"], set_={"holder": holder, "expires_at": now})
+        insert(JobRun)
+        .values(name=job, holder=holder, last_success_at=now)
+        .on_conflict_do_update(
+            index_elements=["name"], set_={"holder": holder, "last_success_at": now}
+        )
     )
 
 
 def last_successes() -> dict[str, datetime]:
     """Each job that ever succeeded, with the time its last successful run finished."""
-    rows = db.session.execute(
-        select(SchedulerLease.name, SchedulerLease.expires_at).where(
-            SchedulerLease.name.startswith(PREFIX)
-        )
-    )
-    return {name.removeprefix(PREFIX): finished for name, finished in rows}
+    rows = db.session.execute(select(JobRun.name, JobRun.last_success_at))
+    return {name: finished for name, finished in rows}
