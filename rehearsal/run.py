@@ -262,7 +262,9 @@ class Rehearsal:
         raise SetupError(f"nothing ready on port {port}{READY_PATH} after {timeout:.0f} s")
 
     def lease(self) -> tuple[str, bool] | None:
-        rows = self.sql("SELECT holder, expires_at > now() FROM scheduler_leases WHERE name = 'scheduler'")
+        rows = self.sql(
+            "SELECT holder, expires_at > now() FROM scheduler_leases WHERE name = 'scheduler'"
+        )
         return (str(rows[0][0]), bool(rows[0][1])) if rows else None
 
     def scheduler_holding(self) -> Process | None:
