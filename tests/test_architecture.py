@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent / "telemed"
 TOP_MODULES = {
     "telemed", "telemed.web", "telemed.cli", "telemed.errors", "telemed.templating",
     "telemed.home", "telemed.i18n", "telemed.models", "telemed.demo", "telemed.reactions",
+    "telemed.schedule",
 }  # fmt: skip
 TOP_PACKAGES = {"api", "synthetic"}
 INFRASTRUCTURE = {"telemed.extensions"}
