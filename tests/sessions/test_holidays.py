@@ -20,18 +20,11 @@ from telemed.core.clock import now_utc
 from telemed.demo import load_demo_data
 from telemed.extensions import db
 from telemed.sessions.assignment import assign_cases
-from telemed.sessions.models import BoardSession, SessionStatus
+from telemed.sessions.models import SessionStatus
 from telemed.sessions.service import cancel_session, create_extraordinary, generate_sessions
 from telemed.sessions.working_days import is_working_day
 from tests.conftest import committed
-from tests.invites.helpers import (  # noqa: F401 (fixtures)
-    check_invite,
-    guest,
-    invited,
-    invites_to,
-    member,
-    panel,
-)
+from tests.invites.helpers import check_invite, invites_to
 from tests.scenes.boards import MEXICO_CITY, emails, local, session_of, sessions_of
 
 MONDAYS_10 = "FREQ=WEEKLY;BYDAY=MO;BYHOUR=10;BYMINUTE=0"
@@ -75,9 +68,7 @@ def test_the_official_rest_days_are_those_of_article_74():
 # --- generating -----------------------------------------------------------------------------
 
 
-def test_no_session_is_generated_on_a_rest_day_and_skipping_leaves_the_week_out(
-    make_board, clock
-):
+def test_no_session_is_generated_on_a_rest_day_and_skipping_leaves_the_week_out(make_board, clock):
     clock.set(local(2026, 11, 2, 11))  # Monday 2 November, after 10:00; Monday 16th is a rest day
     board = make_board(rrule=MONDAYS_10, dtstart=datetime(2026, 1, 5, 10))
     assert board.day_off_policy is DayOffPolicy.SKIP
@@ -87,9 +78,7 @@ def test_no_session_is_generated_on_a_rest_day_and_skipping_leaves_the_week_out(
     assert generate_sessions(timedelta(weeks=3)) == 0  # nothing made twice, nothing filled in
 
 
-def test_a_session_due_on_a_rest_day_moves_to_the_previous_or_next_working_day(
-    make_board, clock
-):
+def test_a_session_due_on_a_rest_day_moves_to_the_previous_or_next_working_day(make_board, clock):
     clock.set(local(2026, 11, 2, 11))
     before = make_board(rrule=MONDAYS_10, day_off_policy=DayOffPolicy.PREVIOUS)
     after = make_board(rrule=MONDAYS_10, day_off_policy=DayOffPolicy.NEXT, specialties=())
@@ -271,6 +260,8 @@ def test_the_synthetic_history_has_no_session_on_a_closed_day(app, december):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     for board in db.session.scalars(select(Board)):
-        off = set(db.session.scalars(select(BoardDayOff.day).where(BoardDayOff.board_id == board.id)))
+        off = set(
+            db.session.scalars(select(BoardDayOff.day).where(BoardDayOff.board_id == board.id))
+        )
         for day in local_days(board):
             assert not is_rest_day(day) and day not in off, (board.name, day)
