@@ -145,6 +145,9 @@ def days_off_marked(
     board = db.session.get(Board, board_id)
     if board is None or not days:
         return
+    # Take turns with the generator: a run that read the days off before these were marked
+    # has committed its sessions once this returns, so they are found below and moved too.
+    hold_row(Board.next_session_number, board.id)
     zone = ZoneInfo(board.timezone)
     wanted = set(days)
     now = now_utc()
