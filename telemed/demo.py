@@ -7,13 +7,23 @@ Everything is synthetic apart from public hospital names and figures (see DOMAIN
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from telemed.auth.models import Discipline, Role, User
-from telemed.boards.models import Board, BoardMember, BoardSpecialty, MemberRole, SessionKind
+from telemed.boards.models import (
+    Board,
+    BoardDayOff,
+    BoardMember,
+    BoardSpecialty,
+    DayOffPolicy,
+    MemberRole,
+    SessionKind,
+)
+from telemed.boards.signals import days_off_marked
 from telemed.centres.models import CAPABILITY_FLAGS, Centre, CentreKind
+from telemed.core.clock import now_utc
 from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
 from telemed.extensions import db
 
@@ -310,6 +320,8 @@ def load_demo_data() -> dict[str, int]:
     db.session.flush()
     created["boards"] = load_demo_boards()
     db.session.flush()
+    created["days_off"] = load_demo_days_off()
+    db.session.flush()
     return created
 
 
@@ -323,6 +335,9 @@ class DemoBoard:
     quorum: tuple[Discipline, ...] = ()
     # What each kind of request must have attached before the cut-off.
     required_material: tuple[tuple[RequestKind, tuple[MaterialKind, ...]], ...] = ()
+    # Weekly boards skip a meeting on a rest day (the next one is days away); monthly ones
+    # hold it on the next working day rather than lose a month.
+    day_off_policy: DayOffPolicy = DayOffPolicy.SKIP
 
     def material_config(self) -> dict[str, list[str]]:
         return {kind.value: [m.value for m in needed] for kind, needed in self.required_material}
@@ -358,11 +373,24 @@ DEMO_BOARDS: tuple[DemoBoard, ...] = (
               "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;BYHOUR=17;BYMINUTE=0", 1,
               (Discipline.TRANSPLANT, Discipline.HAEMATOLOGY), TRANSPLANT_MATERIAL),
     DemoBoard("Capacitación", SessionKind.TRAINING, (),
-              "FREQ=MONTHLY;BYDAY=1FR;BYHOUR=13;BYMINUTE=0", 1),
+              "FREQ=MONTHLY;BYDAY=1FR;BYHOUR=13;BYMINUTE=0", 1,
+              day_off_policy=DayOffPolicy.NEXT),
     DemoBoard("Conferencias magistrales", SessionKind.KEYNOTE, (),
-              "FREQ=MONTHLY;BYDAY=3FR;BYHOUR=13;BYMINUTE=0", 1),
+              "FREQ=MONTHLY;BYDAY=3FR;BYHOUR=13;BYMINUTE=0", 1,
+              day_off_policy=DayOffPolicy.NEXT),
 )  # fmt: skip
 DEMO_DTSTART = datetime(2026, 1, 1, 0, 0)
+# The network does not meet over the winter break (24 December to 1 January; 25 December
+# and 1 January are official rest days anyway).
+WINTER_BREAK = ((12, 24), (1, 1))
+WINTER_BREAK_REASON = "Receso de fin de año"
+
+
+def winter_break(year: int) -> list[date]:
+    """The days of the winter break that starts in December of ``year``."""
+    (first_month, first_day), (last_month, last_day) = WINTER_BREAK
+    first, last = date(year, first_month, first_day), date(year + 1, last_month, last_day)
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def load_demo_boards() -> int:
@@ -381,7 +409,7 @@ def load_demo_boards() -> int:
             cutoff_time=time(23, 59),
             room_url_pattern="https://video.telemed.local/comite-{board}/sesion-{session}",
             quorum_disciplines=[d.value for d in demo.quorum],
-            required_material=demo.material_config(),
+            required_material=demo.material_config(), day_off_policy=demo.day_off_policy,
             next_session_number=demo.first_number, active=True,
         )  # fmt: skip
         board.specialties = [BoardSpecialty(specialty=s) for s in demo.specialties]
@@ -390,4 +418,39 @@ def load_demo_boards() -> int:
                                          discipline=specialist.discipline)]  # fmt: skip
         db.session.add(board)
         created += 1
+    return created
+
+
+def load_demo_days_off() -> int:
+    """The demo boards' winter breaks (last year's, this year's and next year's), so sessions
+    are never generated over them. A break is added to a board that has none of its days
+    off yet, so loading again adds nothing, and a day someone removed stays removed. Sessions
+    already planned on the new days follow the board's policy (as when its coordinator marks
+    them), by the hand of the board's coordinator."""
+    names = [demo.name for demo in DEMO_BOARDS]
+    boards = db.session.scalars(select(Board).where(Board.name.in_(names))).all()
+    year = now_utc().year
+    breaks = [winter_break(y) for y in (year - 1, year, year + 1)]
+    rows = db.session.execute(
+        select(BoardDayOff.board_id, BoardDayOff.day).where(
+            BoardDayOff.board_id.in_([board.id for board in boards]),
+            BoardDayOff.day.between(breaks[0][0], breaks[-1][-1]),
+        )
+    )
+    marked = {(board_id, day) for board_id, day in rows}
+    created = 0
+    for board in boards:
+        new_days = [
+            day
+            for days in breaks
+            if not any((board.id, day) in marked for day in days)
+            for day in days
+        ]
+        for day in new_days:
+            db.session.add(BoardDayOff(board_id=board.id, day=day, reason=WINTER_BREAK_REASON,
+                                       created_at=now_utc()))  # fmt: skip
+        db.session.flush()
+        if new_days and board.coordinator is not None and board.coordinator.is_staff:
+            days_off_marked.send(None, board_id=board.id, days=new_days, actor=board.coordinator)
+        created += len(new_days)
     return created

@@ -8,7 +8,7 @@ follows from what, in every process (web, scheduler, command line).
 
 from __future__ import annotations
 
-from telemed.boards.signals import membership_changed
+from telemed.boards.signals import days_off_marked, membership_changed
 from telemed.cases.signals import case_transitioned, cases_changed_in_bulk
 from telemed.invites import service as invites
 from telemed.reports import rollups
@@ -24,5 +24,7 @@ def connect() -> None:
     cases_changed_in_bulk.connect(rollups.on_cases_changed_in_bulk)
     # New board members are invited to the board's coming sessions (by the invites job).
     membership_changed.connect(sessions.roster_changed)
+    # Days marked off: the board's sessions on them are moved or cancelled as it prefers.
+    days_off_marked.connect(sessions.days_off_marked)
     # A session created, moved or cancelled: its invitations go out with the change.
     session_changed.connect(invites.sync_after_change)

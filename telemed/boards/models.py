@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     String,
@@ -17,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from telemed.auth.models import Discipline, User
-from telemed.core.types import enum_column
+from telemed.core.types import UTCDateTime, enum_column
 from telemed.core.vocabulary import Specialty
 from telemed.extensions import Model, db
 
@@ -32,6 +33,14 @@ class MemberRole(enum.StrEnum):
     CHAIR = "chair"
     MEMBER = "member"
     GUEST = "guest"
+
+
+class DayOffPolicy(enum.StrEnum):
+    """What becomes of a meeting that falls on an official rest day or a board's day off."""
+
+    SKIP = "skip"
+    PREVIOUS = "previous"  # the previous working day, same time
+    NEXT = "next"  # the next working day, same time
 
 
 class Board(Model):
@@ -57,6 +66,9 @@ class Board(Model):
     public_feed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Material each kind of request needs before the cut-off: {request_kind: [material, ...]}.
     required_material: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    day_off_policy: Mapped[DayOffPolicy] = mapped_column(
+        enum_column(DayOffPolicy), default=DayOffPolicy.SKIP, server_default=DayOffPolicy.SKIP.value
+    )
 
     coordinator: Mapped[User | None] = relationship()
     specialties: Mapped[list[BoardSpecialty]] = relationship(
@@ -64,6 +76,9 @@ class Board(Model):
     )
     members: Mapped[list[BoardMember]] = relationship(
         back_populates="board", cascade="all, delete-orphan", order_by="BoardMember.id"
+    )
+    days_off: Mapped[list[BoardDayOff]] = relationship(
+        back_populates="board", cascade="all, delete-orphan", order_by="BoardDayOff.day"
     )
 
     @property
@@ -102,3 +117,21 @@ class BoardMember(Model):
 
     board: Mapped[Board] = relationship(back_populates="members")
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class BoardDayOff(Model):
+    """A day the board does not meet (winter break, a local holiday, a congress): no session
+    is generated on it, and sessions already planned follow ``Board.day_off_policy``."""
+
+    __tablename__ = "board_days_off"
+    __table_args__ = (UniqueConstraint("board_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))  # led by the unique pair
+    # A day on the board's own calendar (its time zone).
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    board: Mapped[Board] = relationship(back_populates="days_off")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from telemed.auth.models import Discipline
-from telemed.boards.models import MemberRole, SessionKind
+from telemed.boards.models import DayOffPolicy, MemberRole, SessionKind
 from telemed.core.schemas import MEXICAN_TIMEZONES, InputSchema, id_field
 from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
 
@@ -103,6 +103,12 @@ class BoardInputSchema(InputSchema):
     quorum_disciplines = choice_list([d.value for d in Discipline])
     active = fields.Boolean(load_default=True)
     public_feed = fields.Boolean(load_default=False)
+    day_off_policy = fields.Enum(
+        DayOffPolicy,
+        by_value=True,
+        load_default=DayOffPolicy.SKIP,
+        metadata={"description": "A meeting on a rest day or day off: skip, previous or next."},
+    )
     required_material = MaterialByRequest(
         load_default=dict,
         metadata={
@@ -168,3 +174,39 @@ class MemberInputSchema(InputSchema):
 
 class MemberRoleSchema(InputSchema):
     role = fields.Enum(MemberRole, by_value=True, required=True)
+
+
+# Longest stretch marked off at once (a winter break, a congress): a typo in a year would
+# otherwise move or cancel months of sessions.
+LONGEST_DAYS_OFF = 62
+
+
+class DaysOffInputSchema(InputSchema):
+    """Days a board does not meet: one day, or ``first`` to ``last``, with a reason."""
+
+    first = fields.Date(required=True)
+    last = fields.Date(load_default=None, allow_none=True)
+    reason = fields.String(
+        load_default="",
+        validate=validate.Length(max=200, error=_l("Write the reason in up to 200 characters.")),
+    )
+
+    @validates_schema
+    def check_span(self, data: dict[str, Any], **_: Any) -> None:
+        first, last = data.get("first"), data.get("last")
+        if first is None or last is None:
+            return
+        if last < first:
+            raise ValidationError(_l("The last day cannot be before the first."), "last")
+        if last - first >= timedelta(days=LONGEST_DAYS_OFF):
+            raise ValidationError(
+                _l("Mark at most %(num)d days at once.", num=LONGEST_DAYS_OFF), "last"
+            )
+
+    @post_load
+    def shape(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        last = data.pop("last") or data["first"]
+        first = data.pop("first")
+        data["days"] = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        data["reason"] = data["reason"].strip()
+        return data

@@ -6,7 +6,9 @@ coordinator may place) and thin wrappers that parse session times typed in forms
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from flask_babel import gettext as _
@@ -15,9 +17,16 @@ from sqlalchemy.exc import IntegrityError
 
 from telemed.audit import service as audit
 from telemed.auth.models import Role, User
-from telemed.boards.models import Board, BoardMember, BoardSpecialty
-from telemed.boards.schemas import BoardInputSchema, MemberInputSchema, MemberRoleSchema
-from telemed.boards.signals import membership_changed
+from telemed.boards.holidays import rest_days_between
+from telemed.boards.models import Board, BoardDayOff, BoardMember, BoardSpecialty
+from telemed.boards.schemas import (
+    BoardInputSchema,
+    DaysOffInputSchema,
+    MemberInputSchema,
+    MemberRoleSchema,
+)
+from telemed.boards.signals import days_off_marked, membership_changed
+from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, NotFound
 from telemed.core.schemas import load_or_raise
 from telemed.core.vocabulary import SPECIALTY_LABELS
@@ -27,7 +36,7 @@ from telemed.extensions import db
 BOARD_FIELDS = (
     "name", "kind", "coordinator_id", "timezone", "rrule", "dtstart", "duration_minutes",
     "minutes_per_case", "cutoff_days_before", "cutoff_time", "room_url_pattern",
-    "quorum_disciplines", "active", "public_feed", "required_material",
+    "quorum_disciplines", "active", "public_feed", "required_material", "day_off_policy",
 )  # fmt: skip
 
 
@@ -132,6 +141,7 @@ def form_values(board: Board) -> dict[str, Any]:
         "quorum_disciplines": list(board.quorum_disciplines or []),
         "active": board.active,
         "public_feed": board.public_feed,
+        "day_off_policy": board.day_off_policy.value,
         "required_material": {k: list(v) for k, v in (board.required_material or {}).items()},
     }
 
@@ -206,4 +216,105 @@ def remove_member(actor: User, member: BoardMember) -> None:
     audit.record(actor, "board.member_remove", "board", member.board_id, user_id=member.user_id)
     member.board.members.remove(member)  # deleted as an orphan, gone from the loaded board
     membership_changed.send(None, board_id=member.board_id)
+    db.session.flush()
+
+
+# --- days off -----------------------------------------------------------------------------
+
+# How far ahead the board page lists days off and official rest days.
+CALENDAR_AHEAD = timedelta(days=366)
+
+
+def board_today(board: Board) -> date:
+    """Today on the board's own calendar (days off are days of its time zone)."""
+    return now_utc().astimezone(ZoneInfo(board.timezone)).date()
+
+
+def may_manage_days_off(user: User, board: Board) -> bool:
+    """The board's coordinator and the administrators mark its days off."""
+    if not user.is_authenticated:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    return user.role is Role.COORDINATOR and board.coordinator_id == user.id
+
+
+def require_days_off_manager(actor: User, board: Board) -> None:
+    if not may_manage_days_off(actor, board):
+        raise Forbidden(_("Only the board's coordinator or an administrator can mark days off."))
+
+
+def coming_days_off(board: Board) -> list[BoardDayOff]:
+    """The board's days off from today on, in order."""
+    return list(
+        db.session.scalars(
+            select(BoardDayOff)
+            .where(BoardDayOff.board_id == board.id, BoardDayOff.day >= board_today(board))
+            .order_by(BoardDayOff.day)
+        )
+    )
+
+
+def coming_rest_days(board: Board, language: str) -> list[tuple[date, str]]:
+    """Official rest days of the coming year, named in ``language`` (for the board page)."""
+    today = board_today(board)
+    return rest_days_between(today, today + CALENDAR_AHEAD, language)
+
+
+def days_off_between(board_id: int, first: date, last: date) -> set[date]:
+    """The board's days off from ``first`` to ``last`` (both included)."""
+    return set(
+        db.session.scalars(
+            select(BoardDayOff.day).where(
+                BoardDayOff.board_id == board_id, BoardDayOff.day.between(first, last)
+            )
+        )
+    )
+
+
+def mark_days_off(actor: User, board: Board, data: dict[str, Any]) -> list[BoardDayOff]:
+    """Mark one day or a stretch off (``first``, ``last``, ``reason``). Days already off stay
+    as they were; sessions planned on the new ones are moved or cancelled by the sessions
+    package, in this transaction, as the board's ``day_off_policy`` says."""
+    require_days_off_manager(actor, board)
+    values = load_or_raise(DaysOffInputSchema(), data)
+    days: list[date] = values["days"]
+    if days[0] < board_today(board):
+        raise InputError({"first": [_("Choose today or a later day.")]})
+    already = days_off_between(board.id, days[0], days[-1])
+    new_days = [day for day in days if day not in already]
+    if not new_days:
+        raise InputError({"first": [_("These days are already marked off.")]})
+    marked = [
+        BoardDayOff(board_id=board.id, day=day, reason=values["reason"], created_by_id=actor.id,
+                    created_at=now_utc())
+        for day in new_days
+    ]  # fmt: skip
+    db.session.add_all(marked)
+    try:
+        db.session.flush()
+    except IntegrityError:  # someone marked the same day meanwhile
+        message = _("Someone changed the days off meanwhile; try again.")
+        raise InputError({"first": [message]}) from None
+    audit.record(actor, "board.days_off_add", "board", board.id,
+                 days=[day.isoformat() for day in new_days], reason=values["reason"])  # fmt: skip
+    days_off_marked.send(None, board_id=board.id, days=new_days, actor=actor)
+    db.session.flush()
+    return marked
+
+
+def get_day_off(board: Board, day_off_id: int) -> BoardDayOff:
+    day_off = db.session.get(BoardDayOff, day_off_id)
+    if day_off is None or day_off.board_id != board.id:
+        raise NotFound("day off not found")
+    return day_off
+
+
+def remove_day_off(actor: User, day_off: BoardDayOff) -> None:
+    """The board meets on that day again: sessions not yet generated for it are generated by
+    the next run; sessions cancelled for it stay cancelled (their invitees were told)."""
+    require_days_off_manager(actor, day_off.board)
+    audit.record(actor, "board.days_off_remove", "board", day_off.board_id,
+                 day=day_off.day.isoformat(), reason=day_off.reason)  # fmt: skip
+    day_off.board.days_off.remove(day_off)  # deleted as an orphan
     db.session.flush()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -42,9 +43,21 @@ def board_helpers() -> dict[str, Any]:
             "outcome": session_labels.OUTCOME_LABELS,
             "flag": session_labels.FLAG_LABELS,
             "section": session_labels.SECTION_LABELS,
+            "day_off_policy": board_kind_labels.DAY_OFF_POLICY_LABELS,
         },
         "board_time": board_time,
+        "moved_from": moved_from,
     }
+
+
+def moved_from(session: Any, zone: str) -> date | None:
+    """The day a regular session was due, when it is held on another (moved by hand or off a
+    rest day); ``None`` otherwise."""
+    key = session.occurrence_key
+    if not key:
+        return None
+    due = date.fromisoformat(key[:10])
+    return None if due == session.starts_at.astimezone(ZoneInfo(zone)).date() else due
 
 
 def board_time(value: datetime, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -149,14 +162,62 @@ def discipline_choices() -> list[tuple[Discipline, Any]]:
 @bp.get("/boards/<int:board_id>")
 @login_required
 def detail(board_id: int) -> ResponseReturnValue:
-    board = service.get_board(board_id)
+    return render_detail(service.get_board(board_id))
+
+
+def render_detail(
+    board: Board, day_off_errors: dict[str, list[str]] | None = None
+) -> ResponseReturnValue:
+    """The board page; with errors beside the days-off form it answers 422."""
     return render_template(
         "boards/detail.html",
         board=board,
         upcoming=session_service.upcoming_sessions(board),
         past=session_service.past_sessions(board, request.args.get("page", 1, type=as_page)),
         visible=session_access.board_sessions_seen(current_user, board),
+        days_off=service.coming_days_off(board),
+        rest_days=service.coming_rest_days(board, str(get_locale())),
+        manage_days_off=service.may_manage_days_off(current_user, board),
+        day_off_errors=day_off_errors or {},
+        day_off_values=request.form if day_off_errors else {},
+    ), (422 if day_off_errors else 200)
+
+
+@bp.post("/boards/<int:board_id>/days-off")
+@staff_required
+def add_days_off(board_id: int) -> ResponseReturnValue:
+    """Mark days off; sessions planned on them are moved or cancelled at once."""
+    board = service.get_board(board_id)
+    data = form_data()
+    affected = session_service.planned_on_days(board, data.get("first"), data.get("last"))
+    try:
+        marked = service.mark_days_off(current_user, board, data)
+    except InputError as err:
+        return render_detail(board, day_off_errors=refused(err))
+    moved = sum(1 for s in affected if s.status.value != "cancelled")
+    cancelled = len(affected) - moved
+    message = ngettext("%(num)d day marked off.", "%(num)d days marked off.", len(marked))
+    if affected:
+        message += " " + _(
+            "Sessions on them: %(moved)d moved, %(cancelled)d cancelled; their invitees are told.",
+            moved=moved, cancelled=cancelled,
+        )  # fmt: skip
+    flash(message, "success")
+    return redirect(url_for("boards.detail", board_id=board.id, _anchor="days-off"))
+
+
+@bp.post("/boards/<int:board_id>/days-off/<int:day_off_id>/remove")
+@staff_required
+def remove_day_off(board_id: int, day_off_id: int) -> ResponseReturnValue:
+    board = service.get_board(board_id)
+    day_off = service.get_day_off(board, day_off_id)
+    service.remove_day_off(current_user, day_off)
+    message = _(
+        "The board meets on that day again. Sessions cancelled for it stay cancelled; "
+        "the next session generation fills the day if the board meets on it."
     )
+    flash(message, "info")
+    return redirect(url_for("boards.detail", board_id=board.id, _anchor="days-off"))
 
 
 @bp.route("/boards/<int:board_id>/members", methods=["GET", "POST"])

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
+from flask import current_app
+from flask_babel import force_locale, format_date
 
 from telemed.auth.labels import DISCIPLINE_LABELS
 from telemed.auth.models import Discipline
@@ -19,6 +20,19 @@ from telemed.room.labels import ATTENDANCE_ROLE_LABELS, RECOMMENDATION_CATEGORY_
 from telemed.room.models import AttendanceRole, RecommendationCategory
 from telemed.sessions.labels import DEFERRAL_REASON_LABELS, OUTCOME_LABELS
 from telemed.sessions.models import DeferralReason, ItemOutcome
+
+
+def unit_beside_discipline(unit: str, discipline: str | None) -> str:
+    """The unit to show beside the discipline: none when the record wrote the discipline in
+    its place (a member without a centre), which read twice ("Oncología pediátrica - Oncología
+    pediátrica"). Compared in every language the minutes may have been recorded in."""
+    if not unit or discipline not in {member.value for member in Discipline}:
+        return unit
+    names = set()
+    for locale in current_app.config["LANGUAGES"]:
+        with force_locale(locale):
+            names.add(str(DISCIPLINE_LABELS[Discipline(str(discipline))]).casefold())
+    return "" if unit.strip().casefold() in names else unit
 
 
 def outcome_label(entry: dict[str, Any]) -> str:
@@ -71,7 +85,7 @@ def display(content: dict[str, Any]) -> dict[str, Any]:
             {
                 "name": entry["name"],
                 "role": label(ATTENDANCE_ROLE_LABELS, AttendanceRole, entry["role"]),
-                "unit": entry["unit"],
+                "unit": unit_beside_discipline(entry["unit"], entry["discipline"]),
                 "discipline": label(DISCIPLINE_LABELS, Discipline, entry["discipline"]),
                 "guest": entry["guest"],
             }

@@ -4,7 +4,7 @@ agenda closed at the cut-off, held after it ends. Every function is idempotent."
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from telemed.core.errors import Forbidden, InputError, InvalidTransition, NotFou
 from telemed.core.schemas import load_or_raise
 from telemed.core.sql import hold_row
 from telemed.extensions import db
-from telemed.sessions import notices
+from telemed.sessions import notices, working_days
 from telemed.sessions.access import visible_sessions
 from telemed.sessions.models import (
     DECIDE_FROM,
@@ -96,14 +96,109 @@ def generate_sessions(horizon: timedelta | None = None) -> int:
                 )
             )
         )
-        for local in occurrences(board, now, now + horizon):
-            key = local.isoformat(timespec="minutes")
-            if key in existing:
-                continue
-            new_session(board, local, occurrence_key=key)
-            created += 1
+        due = list(occurrences(board, now, now + horizon))
+        if due:
+            created += generate_board_sessions(board, due, existing, now)
         db.session.flush()
     return created
+
+
+def generate_board_sessions(
+    board: Board, due: list[datetime], existing: set[str | None], now: datetime
+) -> int:
+    """The board's sessions for the occurrences ``due`` (local wall times) not yet made.
+
+    None falls on an official rest day or a day off of the board: such a meeting is skipped
+    or held on the previous or next working day, as the board's ``day_off_policy`` says
+    (keeping its ``occurrence_key``, so it is made once). Skipped ones leave no trace, so a
+    day off removed later gets its meeting at the next run."""
+    known = working_days.board_days(board, due[0].date(), due[-1].date())
+    # Meetings due on open days will be held there: a moved one must not land on them.
+    known.meeting_days |= {
+        local.date() for local in due if not working_days.is_closed_day(board, local.date(), known)
+    }
+    zone = ZoneInfo(board.timezone)
+    created = 0
+    for local in due:
+        key = local.isoformat(timespec="minutes")
+        if key in existing:
+            continue
+        day = working_days.meeting_day(board, local.date(), known)
+        if day is None:
+            continue
+        start = working_days.moved_start(local, day)
+        if to_utc(start, zone) <= now:  # the previous working day has already gone by
+            continue
+        new_session(board, start, occurrence_key=key)
+        known.meeting_days.add(day)
+        created += 1
+    return created
+
+
+def days_off_marked(
+    _sender: object = None, *, board_id: int, days: list[date], actor: User, **_: object
+) -> None:
+    """On ``days_off_marked``: the board's coming sessions on those days move to the previous
+    or next working day, or are cancelled, as its ``day_off_policy`` says, through the usual
+    move and cancel (invitations updated, cases back to assignment with precedence, people
+    told)."""
+    board = db.session.get(Board, board_id)
+    if board is None or not days:
+        return
+    # Take turns with the generator: a run that read the days off before these were marked
+    # has committed its sessions once this returns, so they are found below and moved too.
+    hold_row(Board.next_session_number, board.id)
+    zone = ZoneInfo(board.timezone)
+    wanted = set(days)
+    now = now_utc()
+    planned = db.session.scalars(
+        select(BoardSession)
+        .where(
+            BoardSession.board_id == board.id,
+            BoardSession.status.in_(UPCOMING),
+            BoardSession.starts_at > now,
+            BoardSession.starts_at >= local_day_start(min(wanted), zone),
+            BoardSession.starts_at < local_day_start(max(wanted) + timedelta(days=1), zone),
+        )
+        .order_by(BoardSession.starts_at, BoardSession.id)
+    ).all()
+    on_days = [s for s in planned if s.starts_at.astimezone(zone).date() in wanted]
+    if not on_days:
+        return
+    known = working_days.board_days(board, min(wanted), max(wanted))
+    for session in on_days:
+        local = session.starts_at.astimezone(zone).replace(tzinfo=None)
+        day = working_days.meeting_day(board, local.date(), known)
+        start = working_days.moved_start(local, day) if day is not None else None
+        if start is not None and day is not None and to_utc(start, zone) > now:
+            move_session(actor, session, start)
+            known.meeting_days.add(day)
+        else:
+            cancel_session(actor, session)
+
+
+def planned_on_days(board: Board, first: object, last: object = None) -> list[BoardSession]:
+    """The board's coming sessions on the board-local days ``first`` to ``last`` (ISO dates
+    as typed; nothing when they do not read as dates), to tell what marking them off did."""
+    try:
+        first_day = date.fromisoformat(str(first))
+        last_day = date.fromisoformat(str(last)) if last else first_day
+    except ValueError:
+        return []
+    if not timedelta(0) <= last_day - first_day <= timedelta(days=366):
+        return []
+    zone = ZoneInfo(board.timezone)
+    return list(
+        db.session.scalars(
+            select(BoardSession).where(
+                BoardSession.board_id == board.id,
+                BoardSession.status.in_(UPCOMING),
+                BoardSession.starts_at > now_utc(),
+                BoardSession.starts_at >= local_day_start(first_day, zone),
+                BoardSession.starts_at < local_day_start(last_day + timedelta(days=1), zone),
+            )
+        )
+    )
 
 
 def get_session(session_id: int) -> BoardSession:

@@ -41,6 +41,7 @@ from telemed.referrals.models import ReferralStatus
 from telemed.reports import rollups
 from telemed.room.models import Adherence, AttendanceRole, RecommendationCategory
 from telemed.sessions.models import ItemOutcome
+from telemed.sessions.working_days import closed_days
 from telemed.synthetic import vocab
 from telemed.synthetic.sessions import SESSION_COLUMNS, BoardPlan, Ids, SessionRows, Slot
 from telemed.synthetic.writer import Writer
@@ -297,8 +298,11 @@ class Generator:
             )
             local_from = self.start.replace(tzinfo=UTC).astimezone(plan.zone).replace(tzinfo=None)
             local_to = (now_utc() + HORIZON).astimezone(plan.zone).replace(tzinfo=None)
+            closed = closed_days(board, local_from.date(), local_to.date())
             for n, local in enumerate(rule.between(local_from, local_to, inc=True)):
                 if local.month in (7, 12):  # holidays: about ten a year
+                    continue
+                if local.date() in closed:  # a rest day or the board's day off
                     continue
                 key = local.isoformat(timespec="minutes") if own else None
                 if key in existing:
@@ -363,7 +367,7 @@ class Generator:
         day = plan.local_date(accepted)
         if urgency is Urgency.URGENT:
             target = day + timedelta(days=1 if rng.random() < 0.6 else rng.randint(2, 5))
-            if target in plan.regular_local and target in plan.cancelled:
+            if target in plan.closed or (target in plan.regular_local and target in plan.cancelled):
                 return plan.next_open(target)
             return target
         low, high = (2, 7) if urgency is Urgency.PRIORITY else (7, 28)

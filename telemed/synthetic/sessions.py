@@ -24,6 +24,7 @@ from sqlalchemy import select
 from telemed.boards.models import Board, SessionKind
 from telemed.extensions import db
 from telemed.sessions.models import BoardSession, SessionStatus
+from telemed.sessions.working_days import closed_days
 
 SESSION_COLUMNS = (
     "id", "board_id", "number", "kind", "status", "occurrence_key", "extraordinary",
@@ -87,8 +88,12 @@ class BoardPlan:
         self.regular: list[date] = []
         self.regular_local: dict[date, datetime] = {}
         self.cancelled: set[date] = set()
+        # No meeting on an official rest day or a day off of the board (history skips them).
+        closed = self.closed = closed_days(board, local_from.date(), local_to.date())
         for local in rule.between(local_from, local_to, inc=True):
             day = local.date()
+            if day in closed:
+                continue
             self.regular.append(day)
             self.regular_local[day] = local
             if self.utc(local) + self.duration <= now and rng.random() < CANCELLED_SHARE:

@@ -60,7 +60,7 @@ def test_administrator_reads_filters_and_downloads_the_dashboard(
     console_errors: list[str] = []
 
     def record(message: ConsoleMessage) -> None:
-        # Failed loads are judged by their status below (the 422 and the favicon are expected).
+        # Failed loads are judged by their status below (the 422 is expected).
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             console_errors.append(message.text)
 
