@@ -5,7 +5,7 @@ page); boards.day_off_policy: a meeting due on an official rest day or a day off
 (the default, for every existing board) or held on the previous or next working day.
 
 Revision ID: 456c904856f5
-Revises: 30895d159034
+Revises: 5a7c3e9d1b42
 Create Date: 2026-12-05 04:44:24.132871
 
 """
@@ -17,7 +17,7 @@ import telemed.core.types
 
 # revision identifiers, used by Alembic.
 revision = '456c904856f5'
-down_revision = '30895d159034'
+down_revision = '5a7c3e9d1b42'
 branch_labels = None
 depends_on = None
 
