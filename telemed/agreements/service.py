@@ -5,6 +5,12 @@ The follow-up of a session lists the board's agreements from earlier sessions th
 still open then; an agreement marked done shows as done in the session whose follow-up
 reported it (``done_session``: the room it was marked in, or the board's next session) and
 disappears from the ones after. Overdue means past its due date on the board's clock.
+
+A board that has met for years carries a backlog, so the follow-up is grouped
+(``follow_up``): what was reported at this session and what fell due since the previous one
+are the session's business; older overdue agreements and those not yet due are counted and
+listed apart. A session whose minutes are final reports nothing more: a mark posted to its
+room is refused, and a mark made later goes to the board's next session.
 """
 
 from __future__ import annotations
@@ -151,7 +157,8 @@ def record_agreement(actor: User, session: BoardSession, data: dict[str, Any]) -
 
 
 def mark_done(actor: User, agreement: Agreement, data: dict[str, Any]) -> Agreement:
-    """Mark an agreement done (who, when, an optional note)."""
+    """Mark an agreement done (who, when, an optional note), reported at the session given or
+    the board's next one whose minutes are not final."""
     if not can_mark_done(actor, agreement):
         raise Forbidden(_("Only the board's members, its coordinators and the owner can do this."))
     if agreement.done_at is not None:
@@ -178,6 +185,13 @@ def reopen(actor: User, agreement: Agreement) -> Agreement:
         raise Forbidden(_("Only the board's members, its coordinators and the owner can do this."))
     if agreement.done_at is None:
         raise InvalidTransition(_("This agreement is still open."))
+    reported = agreement.done_session
+    if reported is not None and reported.record_final:
+        # The final minutes of that session say it was done; undoing it would contradict them.
+        raise InvalidTransition(
+            _("It was reported done at session %(number)d, whose minutes are final; correct "
+              "it with an addendum to those minutes.", number=reported.number)
+        )  # fmt: skip
     audit.record(
         actor, "agreement.reopen", "agreement", agreement.id,
         done_at=agreement.done_at.isoformat(), done_by=agreement.done_by_id,
@@ -192,7 +206,11 @@ def reopen(actor: User, agreement: Agreement) -> Agreement:
 
 def reporting_session(agreement: Agreement, session_id: int | None) -> BoardSession | None:
     """The session given (the room the agreement was marked in), or the board's session in
-    progress or next, from the agreement's own session on."""
+    progress or next, from the agreement's own session on, whose minutes are not final.
+
+    A session whose minutes are final reports nothing more (its minutes would never show
+    it): a mark posted to its room is refused, and a later one goes to the next session.
+    """
     origin = agreement.session
     if session_id is not None:
         session = db.session.get(BoardSession, session_id)
@@ -205,6 +223,11 @@ def reporting_session(agreement: Agreement, session_id: int | None) -> BoardSess
             raise InputError(
                 {"session_id": [_("Choose this board's session where it was reported.")]}
             )
+        if session.record_final:
+            raise InvalidTransition(
+                _("The minutes of session %(number)d are final: mark it done from the board's "
+                  "next session.", number=session.number)
+            )  # fmt: skip
         return session
     return db.session.scalar(
         select(BoardSession)
@@ -213,6 +236,7 @@ def reporting_session(agreement: Agreement, session_id: int | None) -> BoardSess
             BoardSession.status != SessionStatus.CANCELLED,
             BoardSession.starts_at >= origin.starts_at,
             BoardSession.ends_at > now_utc(),
+            BoardSession.minutes_final_at.is_(None),
         )
         .order_by(BoardSession.starts_at, BoardSession.id)
         .limit(1)
@@ -272,6 +296,70 @@ def follow_up_agreements(session: BoardSession) -> list[Agreement]:
         .order_by(Agreement.due_date, Agreement.id)
     )
     return list(db.session.scalars(query))
+
+
+def session_day(session: BoardSession) -> date:
+    """The day a session met (or meets) on its board's clock."""
+    start = session.started_at or session.starts_at
+    return start.astimezone(ZoneInfo(session.board.timezone)).date()
+
+
+def previous_session(session: BoardSession) -> BoardSession | None:
+    """The board's last session before this one that was not cancelled."""
+    return db.session.scalar(
+        select(BoardSession)
+        .where(
+            BoardSession.board_id == session.board_id,
+            BoardSession.status != SessionStatus.CANCELLED,
+            BoardSession.starts_at < session.starts_at,
+        )
+        .order_by(BoardSession.starts_at.desc(), BoardSession.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass
+class FollowUp:
+    """The follow-up of a session, grouped so that its own business comes first.
+
+    ``reported``: marked done at this session. ``due``: open, due since the previous session
+    up to this session's day (what this session follows up). ``older``: open and already due
+    at the previous session (the backlog, counted and listed apart). ``later``: open, not due
+    until after this session.
+    """
+
+    reported: list[Agreement]
+    due: list[Agreement]
+    older: list[Agreement]
+    later: list[Agreement]
+
+    @property
+    def followed_up(self) -> list[Agreement]:
+        """What the session followed up: reported at it, or due by it (earliest due first)."""
+        return sorted(self.reported + self.due, key=lambda a: (a.due_date, a.id))
+
+    @property
+    def still_open(self) -> list[Agreement]:
+        """Open and not this session's business: the backlog and those not yet due."""
+        return sorted(self.older + self.later, key=lambda a: (a.due_date, a.id))
+
+
+def follow_up(session: BoardSession) -> FollowUp:
+    """``follow_up_agreements`` grouped (see ``FollowUp``); each group earliest due first."""
+    day = session_day(session)
+    before = previous_session(session)
+    since = session_day(before) if before is not None else None
+    groups = FollowUp([], [], [], [])
+    for agreement in follow_up_agreements(session):
+        if agreement.done_session_id == session.id:
+            groups.reported.append(agreement)
+        elif agreement.due_date > day:
+            groups.later.append(agreement)
+        elif since is not None and agreement.due_date <= since:
+            groups.older.append(agreement)
+        else:
+            groups.due.append(agreement)
+    return groups
 
 
 def overdue_condition() -> ColumnElement[bool]:

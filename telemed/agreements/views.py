@@ -22,7 +22,7 @@ from telemed.core.errors import DomainError
 from telemed.core.flashing import flash_error
 from telemed.referrals import service as referral_service
 from telemed.sessions.access import require_room
-from telemed.sessions.models import BoardSession
+from telemed.sessions.models import BoardSession, SessionStatus
 from telemed.sessions.service import get_session
 
 bp = Blueprint("agreements", __name__)
@@ -48,21 +48,52 @@ def agreement_form(session: BoardSession) -> dict[str, Any]:
 
 
 @bp.app_template_global()
-def can_mark_agreement(agreement: Agreement) -> bool:
-    return can_mark_done(current_user, agreement)
+def can_mark_agreement(agreement: Agreement, session: BoardSession) -> bool:
+    """Whether the room of ``session`` offers to mark (or reopen) ``agreement``: never once
+    that session's minutes are final (it reports nothing more) or it was cancelled."""
+    return (
+        session.status is not SessionStatus.CANCELLED
+        and not session.record_final
+        and can_mark_done(current_user, agreement)
+    )
+
+
+def centre_of(agreement: service.AgreementView) -> str | None:
+    """The centre an agreement concerns, for the filter: its owner's, else its case's (only
+    when the viewer sees that case)."""
+    if agreement.owner is not None and agreement.owner.centre is not None:
+        return str(agreement.owner.centre.name)
+    if agreement.case is not None and agreement.text is not None:
+        return str(agreement.case.centre.name)
+    return None
 
 
 @bp.app_template_global()
 def room_follow_up(session: BoardSession) -> dict[str, Any]:
-    """The follow-up of earlier agreements (open, or reported done here) and the board's
-    open referrals created before this session; a referring doctor sees only the code of
-    another centre's case."""
+    """The follow-up of earlier agreements, this session's business first (reported at it,
+    due by it); the older overdue ones grouped, filtered by owner or centre from the query
+    string (``follow_owner``, ``follow_centre``); and the board's open referrals created
+    before this session. A referring doctor sees only the code of another centre's case."""
+    groups = service.follow_up(session)
+    older = service.views(current_user, groups.older)
+    owner = request.args.get("follow_owner", "")
+    centre = request.args.get("follow_centre", "")
     referrals = referral_service.open_referrals_before(session)
     seen = seen_case_ids(current_user, (r.case_id for r in referrals))
     return {
-        "agreements": service.views(current_user, service.follow_up_agreements(session)),
+        "reported": service.views(current_user, groups.reported),
+        "due": service.views(current_user, groups.due),
+        "older_count": len(older),
+        "older": [
+            a for a in older
+            if (not owner or a.owner_label == owner) and (not centre or centre_of(a) == centre)
+        ],
+        "owners": sorted({a.owner_label for a in older if a.owner_label}, key=str.casefold),
+        "centres": sorted({c for a in older if (c := centre_of(a))}, key=str.casefold),
+        "filter": {"owner": owner, "centre": centre},
+        "later": service.views(current_user, groups.later),
         "referrals": [{"referral": r, "visible": r.case_id in seen} for r in referrals],
-    }
+    }  # fmt: skip
 
 
 @bp.app_template_global()

@@ -28,7 +28,9 @@ from telemed.referrals.models import Referral
 from telemed.room.models import Attendance, AttendanceRole, Recommendation
 from telemed.sessions.models import BoardSession
 
-CONTENT_VERSION = 1
+# 2: ``follow_up`` lists what the session followed up (reported at it, due by it); the rest
+# of the board's open agreements are counted in ``still_open`` with a one-line annex.
+CONTENT_VERSION = 2
 # The order the minutes list attendees in.
 ROLE_ORDER = (
     AttendanceRole.CHAIR,
@@ -71,7 +73,7 @@ def build_minutes(session: BoardSession) -> dict[str, Any]:
         "topic": session.topic if session.kind in TOPIC_KINDS else None,
         "speaker": session.speaker if session.kind in TOPIC_KINDS else None,
         "attendance": attendance_of(session),
-        "follow_up": follow_up_of(session),
+        **follow_up_of(session),
         "open_referrals": open_referrals_of(session),
         "cases": cases_of(session),
         "general_matters": session.general_matters or None,
@@ -109,18 +111,40 @@ def attendance_of(session: BoardSession) -> list[dict[str, Any]]:
     return entries
 
 
-def follow_up_of(session: BoardSession) -> list[dict[str, Any]]:
-    """What the room's follow-up showed: earlier agreements open at this session or
-    reported done in it; done means done by the end of this one."""
-    return [
-        agreement_entry(agreement, session, follow_up=True)
-        for agreement in agreements.follow_up_agreements(session)
+def follow_up_of(session: BoardSession) -> dict[str, Any]:
+    """What the room's follow-up showed. ``follow_up``: the earlier agreements this session
+    followed up (reported done at it, or due by it), each in full; done means done by the end
+    of this one. ``still_open``: the board's other open agreements from earlier sessions
+    (older overdue, not yet due), counted, with an annex of one short line each (no text:
+    it is in the minutes of the session that agreed it) instead of pages of repetition."""
+    groups = agreements.follow_up(session)
+    day = session_day(session)
+    annex = [
+        {
+            "id": agreement.id,
+            "session_number": agreement.session.number,
+            "owner": agreement.owner_label,
+            "due_date": agreement.due_date.isoformat(),
+            "case_id": agreement.case_id,
+            "case_code": format_case_code(agreement.case_id) if agreement.case_id else None,
+            "overdue": agreement.due_date < day,
+        }
+        for agreement in groups.still_open
     ]
+    return {
+        "follow_up": [
+            agreement_entry(agreement, session, follow_up=True) for agreement in groups.followed_up
+        ],
+        "still_open": {
+            "count": len(annex),
+            "overdue": sum(1 for entry in annex if entry["overdue"]),
+            "annex": annex,
+        },
+    }
 
 
 def session_day(session: BoardSession) -> date:
-    start = session.started_at or session.starts_at
-    return start.astimezone(ZoneInfo(session.board.timezone)).date()
+    return agreements.session_day(session)
 
 
 def agreement_entry(

@@ -104,6 +104,7 @@ def display(content: dict[str, Any]) -> dict[str, Any]:
             }
             for entry in content["follow_up"]
         ],
+        "still_open": still_open(content.get("still_open")),
         "open_referrals": [
             {"case_code": entry["case_code"], **referral(entry)}
             for entry in content["open_referrals"]
@@ -145,6 +146,27 @@ def agreement(entry: dict[str, Any]) -> dict[str, Any]:
         "due_date": short_date(entry["due_date"]),
         "case_code": entry["case_code"] or "",
         "withheld": entry.get("withheld", False),
+    }
+
+
+def still_open(section: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The count of open agreements the session did not follow up, and the annex's lines
+    (None for minutes frozen before version 2, whose follow-up listed them all)."""
+    if section is None:
+        return None
+    return {
+        "count": section["count"],
+        "overdue": section["overdue"],
+        "annex": [
+            {
+                "session_number": entry["session_number"],
+                "owner": entry["owner"],
+                "due_date": short_date(entry["due_date"]),
+                "case_code": entry["case_code"] or "",
+                "overdue": entry["overdue"],
+            }
+            for entry in section["annex"]
+        ],
     }
 
 

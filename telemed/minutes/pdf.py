@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from fpdf.enums import XPos, YPos
 
-from telemed.core.pdf import Document, joined, pdf_text
+from telemed.core.pdf import FONT, Document, joined, pdf_text
 
 
 def minutes_pdf(m: dict[str, Any], *, status: str, addenda: list[tuple[str, str, str]]) -> bytes:
@@ -40,8 +42,12 @@ def minutes_pdf(m: dict[str, Any], *, status: str, addenda: list[tuple[str, str,
 
     if m["kind"] == "case_review":
         doc.heading(_("Follow-up of previous agreements"))
+        still_open = m.get("still_open")
         if not m["follow_up"]:
-            doc.item(_("No open agreements from earlier sessions."))
+            if still_open and still_open["count"]:
+                doc.item(_("No agreement came due since the previous session."))
+            else:
+                doc.item(_("No open agreements from earlier sessions."))
         for entry in m["follow_up"]:
             state = {
                 "done": _("done %(date)s", date=entry["done_at"]),
@@ -49,6 +55,14 @@ def minutes_pdf(m: dict[str, Any], *, status: str, addenda: list[tuple[str, str,
                 "open": _("open"),
             }[entry["state"]]
             doc.item("* " + agreement_line(entry) + f" [{state}]")
+        if still_open and still_open["count"]:
+            doc.item(ngettext(
+                "%(num)d more agreement from earlier sessions is still open (%(overdue)d "
+                "overdue); see the annex.",
+                "%(num)d more agreements from earlier sessions are still open (%(overdue)d "
+                "overdue); see the annex.",
+                still_open["count"], overdue=still_open["overdue"],
+            ))  # fmt: skip
         if m["open_referrals"]:
             doc.item(_("Open referrals"), style="B")
             for entry in m["open_referrals"]:
@@ -92,12 +106,34 @@ def minutes_pdf(m: dict[str, Any], *, status: str, addenda: list[tuple[str, str,
     for number, entry in enumerate(m["agreements"], start=1):
         doc.item(f"{number}. " + agreement_line(entry))
 
+    if m.get("still_open") and m["still_open"]["annex"]:
+        annex(doc, m["still_open"]["annex"])
+
     if addenda:
         doc.heading(_("Addenda"))
         for when, author, text in addenda:
             doc.item(joined(when, author), style="B", size=9)
             doc.item(text, indent=8)
     return doc.render()
+
+
+def annex(doc: Document, entries: list[dict[str, Any]]) -> None:
+    """The open agreements not followed up, one short line each in small type (no text:
+    it is in the minutes that agreed them), so a board's backlog costs lines, not pages."""
+    doc.heading(_("Annex: agreements still open"))
+    doc.item(_("Open agreements from earlier sessions that this session did not follow up; "
+               "their text is in the minutes of the session that agreed them."),
+             indent=0, size=8, style="I")  # fmt: skip
+    doc.set_font(FONT, "", 7.5)
+    for entry in entries:
+        line = joined(
+            _("session %(number)d", number=entry["session_number"]),
+            entry["owner"],
+            _("Due: %(date)s", date=entry["due_date"]),
+            entry["case_code"],
+            _("overdue") if entry["overdue"] else "",
+        )
+        doc.multi_cell(0, 3.6, pdf_text(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def agreement_line(entry: dict[str, Any]) -> str:

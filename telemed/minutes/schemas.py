@@ -86,6 +86,24 @@ class MinutesFollowUpSchema(MinutesAgreementSchema):
     overdue = fields.Boolean()
 
 
+class MinutesAnnexEntrySchema(Schema):
+    """One line of the annex: an open agreement the session did not follow up (no text)."""
+
+    id = fields.Integer()
+    session_number = fields.Integer(metadata={"description": "The session that agreed it."})
+    owner = fields.String()
+    due_date = fields.String(metadata={"format": "date"})
+    case_id = fields.Integer(allow_none=True)
+    case_code = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+
+
+class MinutesStillOpenSchema(Schema):
+    count = fields.Integer(metadata={"description": "Open agreements not followed up here."})
+    overdue = fields.Integer(metadata={"description": "Of those, how many were overdue."})
+    annex = fields.List(fields.Nested(MinutesAnnexEntrySchema))
+
+
 class MinutesReferralSchema(Schema):
     to_centre = fields.String()
     transplant_type = fields.String(allow_none=True, metadata=values(TransplantType))
@@ -132,7 +150,15 @@ class MinutesContentSchema(Schema):
     topic = fields.String(allow_none=True)
     speaker = fields.String(allow_none=True)
     attendance = fields.List(fields.Nested(MinutesAttendeeSchema))
-    follow_up = fields.List(fields.Nested(MinutesFollowUpSchema))
+    follow_up = fields.List(
+        fields.Nested(MinutesFollowUpSchema),
+        metadata={"description": "Earlier agreements reported done at this session or due by "
+                                 "it (version 1: every open one)."},
+    )  # fmt: skip
+    still_open = fields.Nested(
+        MinutesStillOpenSchema, allow_none=True,
+        metadata={"description": "The board's other open agreements (absent in version 1)."},
+    )  # fmt: skip
     open_referrals = fields.List(fields.Nested(MinutesOpenReferralSchema))
     cases = fields.List(fields.Nested(MinutesCaseSchema))
     general_matters = fields.String(allow_none=True)

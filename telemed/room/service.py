@@ -458,9 +458,11 @@ def video_state(session: BoardSession) -> Video:
 
 
 def can_decide(user: User, item: AgendaItem) -> bool:
-    """Whether the outcome form is offered now (the services check again)."""
+    """Whether the outcome form is offered now (the services check again): never once the
+    minutes are final."""
     return (
-        session_access.can_run_session(user, item.session)
+        record_open(item.session)
+        and session_access.can_run_session(user, item.session)
         and item.outcome is ItemOutcome.PENDING
         and now_utc() >= item.session.starts_at - OPENS_BEFORE
     )
@@ -480,6 +482,8 @@ def record_outcome(actor: User, item: AgendaItem, data: dict[str, Any]) -> Recom
     case goes back to scheduling ahead of newer ones). Returns the recommendation."""
     session = item.session
     session_access.require_runner(actor, session)
+    if session.record_final:
+        raise InvalidTransition(_("The minutes are final; add an addendum instead."))
     session_service.require_decidable(item)
     values = load_or_raise(OutcomeInputSchema(), data)
     if values["outcome"] == "deferred":

@@ -1,8 +1,9 @@
 """The session room and the review panel of each agenda case.
 
-The room follows the order of business of the minutes; its attendance card is a fragment
-the page re-fetches every 15 seconds (``static/room.js``) and whose buttons are plain forms,
-so it works without JavaScript. Members and coordinators run the session; invited referring
+The room follows the order of business of the minutes, but the cases come before the
+follow-up of earlier agreements (the session's own business first). Its attendance card is a
+fragment the page re-fetches every 15 seconds (``static/room.js``) and whose buttons are plain
+forms, so it works without JavaScript. Members and coordinators run the session; invited referring
 doctors follow it and open the review of their own centre's cases only.
 """
 
@@ -270,7 +271,7 @@ def render_panel(
             for entry in earlier
         },
         can_decide=service.can_decide(current_user, item),
-        can_add=can_run and item.outcome.value == "discussed",
+        can_add=can_run and item.outcome.value == "discussed" and service.record_open(session),
         presenters=service.presenter_choices(session) if can_run else [],
         categories=[(c.value, RECOMMENDATION_CATEGORY_LABELS[c]) for c in RecommendationCategory],
         errors=errors or {},

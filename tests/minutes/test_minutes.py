@@ -90,12 +90,16 @@ def test_the_draft_minutes_say_what_the_session_recorded(app, held, coordinator,
     assert "Radiology" in text and "Paediatric oncology" in text
     assert held.absent.name not in text
 
-    # Follow-up of the previous session's agreements: done, overdue and open; the one settled
-    # before the previous session ended is not followed up again.
-    for key, state in (("done", "follow-up-done"), ("overdue", "follow-up-overdue"),
-                       ("open", "follow-up-open")):  # fmt: skip
+    # Follow-up of the previous session's agreements: the one reported done here and the one
+    # due by this session, in full; the one not due yet is counted and listed in the annex
+    # (without its text); the one settled before the previous session ended is not followed
+    # up again.
+    for key, state in (("done", "follow-up-done"), ("overdue", "follow-up-overdue")):
         agreement = held.follow_up[key]
         assert f'<li class="follow-up {state}">\n      {agreement.text}' in text, key
+    assert held.follow_up["open"].text not in text
+    assert "1 more agreement from earlier sessions is still open (0 overdue)" in text
+    assert text.count('class="annex-entry"') == 1 and "<td>Coordinación</td>" in text
     assert held.follow_up["settled"].text not in text
     assert "done Mar 5, 2026" in text and "overdue" in text
     # Open referrals of the board's cases (the completed one is not listed).

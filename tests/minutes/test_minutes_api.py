@@ -22,7 +22,7 @@ from tests.scenes.minutes import (  # noqa: F401  (fixtures)
 MINUTES_KEYS = {"session_id", "status", "finalised_at", "finalised_by", "content", "addenda"}
 CONTENT_KEYS = {
     "version", "generated_at", "board", "session", "topic", "speaker", "attendance",
-    "follow_up", "open_referrals", "cases", "general_matters", "agreements",
+    "follow_up", "still_open", "open_referrals", "cases", "general_matters", "agreements",
 }  # fmt: skip
 
 
@@ -57,7 +57,12 @@ def test_reading_the_minutes(app, held, coordinator):
         {"to_centre": HITO, "transplant_type": "haploidentical", "status": "sent"}
     ]
     assert {entry["role"] for entry in content["attendance"]} >= {"chair", "guest"}
-    assert [e["overdue"] for e in content["follow_up"]] == [True, False, False]
+    # Followed up here: the one due by this session (overdue) and the one reported done;
+    # the one not yet due is counted, with a line in the annex.
+    assert [e["overdue"] for e in content["follow_up"]] == [True, False]
+    assert content["still_open"]["count"] == 1 and content["still_open"]["overdue"] == 0
+    [line] = content["still_open"]["annex"]
+    assert line["id"] == held.follow_up["open"].id and "text" not in line
     assert PATIENT_REFERENCE not in response.get_data(as_text=True)
 
 
