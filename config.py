@@ -74,6 +74,7 @@ ATTACHMENT_STORES = ("local", "database", "postgresql")  # telemed.cases.storage
 LOG_FORMATS = ("json", "text")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MIN_METRICS_TOKEN_CHARACTERS = 32
+IMAP_SECURITY = ("ssl", "starttls", "none")  # telemed.invites.replies
 
 
 def url_settings(base_url: str) -> tuple[str, str, str]:
@@ -172,6 +173,18 @@ class Config:
     SMTP_USERNAME = env("SMTP_USERNAME")
     SMTP_PASSWORD = env("SMTP_PASSWORD")
     SMTP_TIMEOUT = env_int("SMTP_TIMEOUT", 10)  # seconds
+    # Answers from calendar clients (telemed.invites.replies): invites name ITIP_ADDRESS as
+    # their ORGANIZER, so "Accept" in Outlook, Gmail or Apple Calendar mails it there, and a
+    # job reads that mailbox over IMAP. Unset: invites say RSVP=FALSE (answer by the links).
+    ITIP_ADDRESS = env("ITIP_ADDRESS")
+    IMAP_HOST = env("IMAP_HOST")
+    IMAP_PORT = env_int("IMAP_PORT", 0)  # 0: 993 with ssl, 143 otherwise
+    IMAP_SECURITY = env("IMAP_SECURITY", "ssl")  # ssl, starttls or none
+    IMAP_USERNAME = env("IMAP_USERNAME")  # unset: ITIP_ADDRESS
+    IMAP_PASSWORD = env("IMAP_PASSWORD")
+    IMAP_MAILBOX = env("IMAP_MAILBOX", "INBOX")
+    IMAP_TIMEOUT = env_int("IMAP_TIMEOUT", 30)  # seconds
+    IMAP_EVERY_MINUTES = env_int("IMAP_EVERY_MINUTES", 2)
     SCHEDULE_HORIZON_WEEKS = env_int("SCHEDULE_HORIZON_WEEKS", 8)
     ASSIGN_EVERY_MINUTES = env_int("ASSIGN_EVERY_MINUTES", 5)
     SCHEDULER_LEASE_SECONDS = env_int("SCHEDULER_LEASE_SECONDS", 45)
@@ -273,11 +286,30 @@ def validate(config: Mapping[str, Any]) -> None:
             f"than {MIN_METRICS_TOKEN_CHARACTERS} characters; set a random one, e.g. "
             "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
         )
+    validate_itip(config)
     if not config.get("SERVER_NAME"):
         raise ConfigError(
             "TELEMED_BASE_URL must be the service's public address, an absolute http(s) URL "
             "such as https://telemed.example.mx (no query or fragment)."
         )
+
+
+def validate_itip(config: Mapping[str, Any]) -> None:
+    """A service mailbox without a server to read it (or the reverse) would let calendar
+    clients offer answers that nobody reads: refuse it at start-up."""
+    address, host = config.get("ITIP_ADDRESS"), config.get("IMAP_HOST")
+    if address and not host:
+        raise ConfigError("TELEMED_ITIP_ADDRESS is set: also set TELEMED_IMAP_HOST to read it.")
+    if host and not address:
+        raise ConfigError("TELEMED_IMAP_HOST is set: also set TELEMED_ITIP_ADDRESS, its address.")
+    if address and ("@" not in address or any(c.isspace() or c in '<>"' for c in address)):
+        raise ConfigError(
+            "TELEMED_ITIP_ADDRESS must be a plain address such as itip@example.org; "
+            f"got {address!r}."
+        )
+    security = str(config.get("IMAP_SECURITY") or "ssl").lower()
+    if host and security not in IMAP_SECURITY:
+        raise ConfigError(f"TELEMED_IMAP_SECURITY must be ssl, starttls or none; got {security!r}.")
 
 
 CONFIGS: dict[str, type[Config]] = {

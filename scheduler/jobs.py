@@ -110,6 +110,10 @@ def sync_invites() -> Any:
     return run_as_leader("sync_invites", schedule.job("sync_invites").run)
 
 
+def read_calendar_replies() -> Any:
+    return run_as_leader("read_calendar_replies", schedule.job("read_calendar_replies").run)
+
+
 def check_quorum() -> Any:
     return run_as_leader("check_quorum", schedule.job("check_quorum").run)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from telemed.invites import replies
 from telemed.invites import service as invites
 from telemed.outbox import service as outbox
 from telemed.preparation import material
@@ -36,6 +37,10 @@ def every_assignment(config: Mapping[str, Any]) -> timedelta:
     return timedelta(minutes=int(config["ASSIGN_EVERY_MINUTES"]))
 
 
+def every_reply_check(config: Mapping[str, Any]) -> timedelta:
+    return timedelta(minutes=int(config["IMAP_EVERY_MINUTES"]))
+
+
 JOBS: tuple[Job, ...] = (
     Job("generate_sessions", sessions.generate_sessions, minutes(60), "sessions created"),
     Job("close_agendas", sessions.close_due_agendas, minutes(1), "agendas closed"),
@@ -45,6 +50,8 @@ JOBS: tuple[Job, ...] = (
         "cases flagged for missing material"),
     Job("sync_invites", invites.sync_due_invites, minutes(1),
         "sessions whose invites were updated"),
+    Job("read_calendar_replies", replies.read_replies, every_reply_check,
+        "answers from calendar clients"),
     Job("check_quorum", invites.check_quorum, minutes(15), "quorum warnings"),
     Job("send_reminders", invites.send_reminders, minutes(1), "reminders"),
     Job("refresh_figures", rollups.refresh, minutes(15), "months rolled up"),

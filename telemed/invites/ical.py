@@ -1,9 +1,12 @@
 """Sessions as iCalendar bytes (RFC 5545) for iTIP invites (RFC 5546) and feeds.
 
 Takes the session and the people, returns bytes (links come from the app's URL map at the
-configured address). Times carry the board's TZID with a matching VTIMEZONE, which Outlook,
-Google and Apple all resolve. Only case codes and links ever go into the text: no patient
-data.
+configured address). The ORGANIZER is the service mailbox (``ITIP_ADDRESS``) under the
+coordinator's name when one is configured, so "Accept" in a calendar client reaches
+``invites.replies``; without one the coordinator organises and every ATTENDEE says
+``RSVP=FALSE`` (answers go by the email's links). Times carry the board's TZID with a
+matching VTIMEZONE, which Outlook, Google and Apple all resolve. Only case codes and links
+ever go into the text: no patient data.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
 
@@ -50,7 +54,31 @@ def description_for(session: BoardSession) -> str:
     page = external_url("sessions.session_detail", session_id=session.id)
     lines += ["", _("Video room: %(url)s", url=session.room_url),
               _("Session page: %(url)s", url=page)]  # fmt: skip
+    coordinator = session.board.coordinator
+    if coordinator is not None:  # the organiser people know, whoever the ORGANIZER address is
+        lines.append(_("Coordinator: %(name)s <%(email)s>", name=coordinator.name,
+                       email=coordinator.email))  # fmt: skip
     return "\n".join(lines)
+
+
+def service_mailbox() -> str | None:
+    """The address calendar clients answer to, when the service reads its mailbox."""
+    config = current_app.config
+    if config.get("ITIP_ADDRESS") and config.get("IMAP_HOST"):
+        return str(config["ITIP_ADDRESS"])
+    return None
+
+
+def organizer_for(session: BoardSession) -> vCalAddress | None:
+    """The service mailbox named after the coordinator (clients show the name and mail the
+    address), or the coordinator themselves when no mailbox is read."""
+    coordinator = session.board.coordinator
+    mailbox = service_mailbox()
+    if mailbox is None:
+        return address(coordinator) if coordinator is not None else None
+    value = vCalAddress(f"mailto:{mailbox}")
+    value.params["CN"] = vText(coordinator.name if coordinator is not None else session.board.name)
+    return value
 
 
 def address(user: User, **params: str) -> vCalAddress:
@@ -82,14 +110,16 @@ def session_event(
     event.add("description", description_for(session))
     is_cancelled = cancelled or session.status is SessionStatus.CANCELLED
     event.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
-    coordinator = session.board.coordinator
-    if coordinator is not None:
-        event.add("organizer", address(coordinator))
+    organizer = organizer_for(session)
+    if organizer is not None:
+        event.add("organizer", organizer)
+    # RSVP=TRUE only when an answer from the calendar reaches the service (RFC 5545 3.2.17).
+    rsvp = "TRUE" if service_mailbox() is not None else "FALSE"
     for invitee in invitees:
         event.add(
             "attendee",
             address(
-                invitee.user, role=invitee.role, partstat=invitee.partstat, rsvp="TRUE",
+                invitee.user, role=invitee.role, partstat=invitee.partstat, rsvp=rsvp,
                 cutype="INDIVIDUAL",
             ),
         )  # fmt: skip

@@ -8,6 +8,7 @@ changes nothing (mail scanners prefetch links); the confirmation page posts it b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -39,8 +40,16 @@ PARTSTAT_LABELS = {
 }
 
 
-def respond(attendee: SessionAttendee, partstat: PartStat, actor: User, via: str) -> None:
-    """Record the answer (audited) and commit."""
+def respond(
+    attendee: SessionAttendee,
+    partstat: PartStat,
+    actor: User,
+    via: str,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """Record the answer (audited) in the caller's transaction. ``at``: when it was given, if
+    earlier than now (a calendar client's reply read from the mailbox later)."""
     if partstat not in ANSWERS:
         raise InputError({"partstat": [_("Choose accept, tentative or decline.")]})
     session = attendee.session
@@ -48,7 +57,7 @@ def respond(attendee: SessionAttendee, partstat: PartStat, actor: User, via: str
         raise InvalidTransition(_("This session can no longer be answered."))
     before = attendee.partstat
     attendee.partstat = partstat
-    attendee.responded_at = now_utc()
+    attendee.responded_at = min(at, now_utc()) if at is not None else now_utc()
     audit.record(actor, "session.rsvp", "session", session.id, user_id=attendee.user_id,
                  before=before.value, after=partstat.value, via=via)  # fmt: skip
     db.session.flush()

@@ -74,7 +74,7 @@ def test_placing_a_case_invites_the_board_and_the_referring_doctor(
         assert params[member.email]["ROLE"] == params[referring.email]["ROLE"] == "REQ-PARTICIPANT"
         assert params[guest.email]["ROLE"] == "OPT-PARTICIPANT"
         assert {p["PARTSTAT"] for p in params.values()} == {"NEEDS-ACTION"}
-        assert {p["RSVP"] for p in params.values()} == {"TRUE"}
+        assert {p["RSVP"] for p in params.values()} == {"FALSE"}  # no service mailbox here
         assert params[referring.email]["CN"] == referring.name
         assert len(RSVP_LINK.findall(message.body_text)) == 3
         assert len(RSVP_LINK.findall(message.body_html or "")) == 3

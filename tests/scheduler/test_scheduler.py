@@ -42,7 +42,7 @@ from tests.scenes.boards import check_agenda_invariants, emails, entry_of
 TTL = timedelta(seconds=45)
 JOB_IDS = {"generate_sessions", "assign_cases", "close_agendas", "finish_sessions",
            "deliver_outbox", "sync_invites", "check_quorum", "send_reminders",
-           "flag_missing_material", "refresh_figures"}  # fmt: skip
+           "flag_missing_material", "refresh_figures", "read_calendar_replies"}  # fmt: skip
 
 
 # --- the lease --------------------------------------------------------------------------
@@ -110,6 +110,7 @@ def test_registered_jobs_are_defined_on_purpose(runners):
         assert job.misfire_grace_time == MISFIRE_GRACE_SECONDS
         assert job.trigger.timezone == UTC
     assert scheduled["assign_cases"].trigger.interval == timedelta(minutes=5)
+    assert scheduled["read_calendar_replies"].trigger.interval == timedelta(minutes=2)
 
     # Registering again (a restart, or a takeover) replaces the stored jobs.
     scheduler.runner.add_jobs(runner.app, runner.scheduler)
