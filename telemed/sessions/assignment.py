@@ -16,7 +16,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, String, and_, cast, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy import case as sql_case
 from sqlalchemy.exc import IntegrityError
 
@@ -107,15 +118,30 @@ def queue_query(board: Board) -> Select[int, Urgency, date | None, datetime | No
     )
 
 
+def taking_cases(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A session the job may still fill: planned, before its cut-off, and not under way —
+    not started and nothing on its agenda decided yet. A case discussed frees its place
+    (``booked`` counts pending entries), but a meeting that has begun, or ended early, is no
+    place for a case its doctor has not been told about."""
+    decided = select(AgendaItem.id).where(
+        AgendaItem.session_id == BoardSession.id, AgendaItem.decided_at.is_not(None)
+    )
+    return (
+        BoardSession.status == SessionStatus.PLANNED,
+        BoardSession.cutoff_at > now,
+        BoardSession.started_at.is_(None),
+        ~decided.exists(),
+    )
+
+
 def open_sessions(board: Board, now: datetime) -> list[BoardSession]:
     return list(
         db.session.scalars(
             select(BoardSession)
             .where(
                 BoardSession.board_id == board.id,
-                BoardSession.status == SessionStatus.PLANNED,
                 BoardSession.kind == SessionKind.CASE_REVIEW,
-                BoardSession.cutoff_at > now,
+                *taking_cases(now),
                 BoardSession.booked < BoardSession.capacity,
             )
             .order_by(BoardSession.starts_at, BoardSession.id)
@@ -215,8 +241,7 @@ def take_places(session_id: int, count: int, now: datetime) -> None:
         update(BoardSession)
         .where(
             BoardSession.id == session_id,
-            BoardSession.status == SessionStatus.PLANNED,
-            BoardSession.cutoff_at > now,
+            *taking_cases(now),
             BoardSession.booked + count <= BoardSession.capacity,
         )
         .values(booked=BoardSession.booked + count, roster_version=BoardSession.roster_version + 1)
@@ -242,8 +267,7 @@ def take_places_many(counts: dict[int, int], now: datetime, chunk: int = 5000) -
                 update(BoardSession)
                 .where(
                     BoardSession.id.in_(ids),
-                    BoardSession.status == SessionStatus.PLANNED,
-                    BoardSession.cutoff_at > now,
+                    *taking_cases(now),
                     BoardSession.booked + count <= BoardSession.capacity,
                 )
                 .values(

@@ -37,6 +37,7 @@ from telemed.sessions.models import (
     SchedulingFlag,
 )
 from telemed.sessions.service import generate_sessions, mark_discussed
+from tests.conftest import committed
 from tests.scenes.boards import (
     PATIENT_REFERENCE,
     agenda_ids,
@@ -108,6 +109,26 @@ def test_full_session_overflows_to_the_next(board, accepted):
     assert agenda_ids(first) == [c.id for c in cases[:9]]
     assert agenda_ids(second) == [cases[9].id]
     assert (first.booked, second.booked) == (9, 1)
+    check_agenda_invariants()
+
+
+@pytest.mark.parametrize("under_way", ["started", "a case decided"])
+def test_a_session_under_way_takes_no_new_case(board, accepted, coordinator, clock, under_way):
+    """Found by the production rehearsal: a session held early (started, cases discussed,
+    ended before its scheduled hour) got six new cases from the next assignment run, because
+    each discussion had freed a place and its cut-off was still ahead."""
+    cases = [accepted() for _ in range(9)]
+    assign_cases()
+    first = sessions_of(board)[0]
+    first.cutoff_at = first.starts_at  # as an extraordinary session: cases until it starts
+    clock.set(first.starts_at - timedelta(minutes=30))  # the room is open
+    if under_way == "started":
+        first.started_at = clock()
+    mark_discussed(coordinator, entry_of(cases[0]))
+    late = committed(accepted())
+    assert assign_cases().placed == 1
+    assert session_of(late) != first
+    assert first.booked == 8 and len(agenda_ids(first)) == 8
     check_agenda_invariants()
 
 
