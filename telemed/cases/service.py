@@ -36,7 +36,7 @@ from telemed.cases.schemas import (
 from telemed.cases.signals import case_transitioned
 from telemed.core.clock import local_day_start, now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
-from telemed.core.schemas import as_id, load_or_raise
+from telemed.core.schemas import as_id, load_or_raise, load_valid_part
 from telemed.core.vocabulary import MaterialKind
 from telemed.extensions import db
 
@@ -384,6 +384,12 @@ def record_download(actor: User, attachment: Attachment) -> None:
 
 def parse_list_query(args: Any) -> dict[str, Any]:
     return load_or_raise(CaseListQuerySchema(), dict(args))
+
+
+def parse_list_filters(args: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The list page's filters: the valid ones, and the errors of the others (shown beside
+    them; the API refuses the whole query instead)."""
+    return load_valid_part(CaseListQuerySchema(), dict(args))
 
 
 def list_cases(actor: User, filters: dict[str, Any]) -> Pagination:

@@ -48,10 +48,13 @@ def uploaded_files() -> list[tuple[str, bytes]]:
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    filters = service.parse_list_query(request.args)
+    filters, errors = service.parse_list_filters(request.args)
     page = service.list_cases(current_user, filters)
     centres = list_centres() if current_user.is_staff else []
-    return render_template("cases/list.html", page=page, filters=filters, centres=centres)
+    return render_template(
+        "cases/list.html", page=page, filters=filters, centres=centres, errors=errors,
+        values=request.args,
+    ), 422 if errors else 200  # fmt: skip
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -222,6 +222,23 @@ def load_or_raise(schema: Schema, data: Any, **kwargs: Any) -> dict[str, Any]:
     return loaded
 
 
+def load_valid_part(
+    schema: Schema, data: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Load what is valid of ``data`` and say what was not: a list page's filters with a
+    bad value still show the list (filtered by the others) and the error beside that filter.
+    """
+    try:
+        return load_or_raise(schema, data), {}
+    except InputError as err:
+        errors = err.errors
+    rest = {key: value for key, value in data.items() if key not in errors}
+    try:
+        return load_or_raise(schema, rest), errors
+    except InputError as err:  # (a check across fields): no filter rather than a wrong one
+        return load_or_raise(schema, {}), {**errors, **err.errors}
+
+
 def flatten_messages(messages: Any) -> dict[str, list[str]]:
     """Marshmallow's nested messages as ``{"field": ["message", ...]}`` with plain strings."""
     if isinstance(messages, list):
