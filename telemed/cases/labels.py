@@ -59,3 +59,30 @@ EVENT_LABELS = {
     "reviewed": _l("Reviewed by a board member"),
     "material_missing": _l("Required material missing"),
 }
+
+
+# The case page's next steps: what each button says, what it does, and what its text box asks
+# for (the steps needing words). Withdrawing is confirmed on a second button.
+ACTION_BUTTONS = {
+    "submit": _l("Send to the board"),
+    "accept": _l("Accept the case"),
+    "return": _l("Return with a question"),
+    "resubmit": _l("Answer and resubmit"),
+    "withdraw": _l("Withdraw the case…"),
+    "close": _l("Close the case"),
+    "follow_up": _l("Schedule a follow-up"),
+}
+ACTION_HINTS = {
+    "submit": _l("The coordinators check it and place it on a session's agenda."),
+    "accept": _l("It goes to the next session of its board with room on the agenda."),
+    "return": _l("The referring doctor is asked; the case waits for the answer."),
+    "resubmit": _l("Your answer goes to the coordinators with the case."),
+    "withdraw": _l("Takes the case off the board's work and its agenda; it cannot be undone."),
+    "close": _l("The board's work on this case ends."),
+    "follow_up": _l("The case goes back to scheduling for another session."),
+}
+ACTION_MESSAGE_LABELS = {
+    "return": _l("Question for the referring doctor"),
+    "resubmit": _l("Your answer to the board's question"),
+    "withdraw": _l("Reason for withdrawing"),
+}

@@ -32,11 +32,12 @@ from telemed.cases.schemas import (
     AttachmentMaterialSchema,
     CaseInputSchema,
     CaseListQuerySchema,
+    TransitionInputSchema,
 )
 from telemed.cases.signals import case_transitioned
 from telemed.core.clock import local_day_start, now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
-from telemed.core.schemas import as_id, load_or_raise
+from telemed.core.schemas import as_id, load_or_raise, load_valid_part
 from telemed.core.vocabulary import MaterialKind
 from telemed.extensions import db
 
@@ -56,7 +57,16 @@ OPEN_STATUSES = (
     CaseStatus.DISCUSSED,
     CaseStatus.RECOMMENDATION_ISSUED,
 )
-# Sent after a lifecycle step, inside its transaction: scheduling frees the case's place.
+# A case may be withdrawn until the board has discussed it; after that it is closed (or
+# followed up), so its record keeps the discussion it had.
+WITHDRAWABLE_STATUSES = (
+    CaseStatus.DRAFT,
+    CaseStatus.SUBMITTED,
+    CaseStatus.RETURNED,
+    CaseStatus.RESUBMITTED,
+    CaseStatus.ACCEPTED,
+    CaseStatus.SCHEDULED,
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ ACTIONS: dict[str, Action] = {
                False, True, True, _l("Return with a question")),
         Action("resubmit", (CaseStatus.RETURNED,), CaseStatus.RESUBMITTED, True, False, True,
                _l("Answer and resubmit")),
-        Action("withdraw", OPEN_STATUSES, CaseStatus.WITHDRAWN, True, True, True,
+        Action("withdraw", WITHDRAWABLE_STATUSES, CaseStatus.WITHDRAWN, True, True, True,
                _l("Withdraw")),
         Action("close", (CaseStatus.ACCEPTED, CaseStatus.DISCUSSED,
                          CaseStatus.RECOMMENDATION_ISSUED), CaseStatus.CLOSED, False, True, False,
@@ -175,6 +185,8 @@ def transition(actor: User, case: Case, action_name: str, message: str | None = 
     action = ACTIONS.get(action_name)
     if action is None:
         raise InvalidTransition(_("Unknown action."))
+    # The page's box is held to the API's limits (length, no NUL) before anything changes.
+    message = load_or_raise(TransitionInputSchema(), {"message": message})["message"]
     apply_action(actor, case, action, message)
     db.session.flush()
     return case
@@ -384,6 +396,12 @@ def record_download(actor: User, attachment: Attachment) -> None:
 
 def parse_list_query(args: Any) -> dict[str, Any]:
     return load_or_raise(CaseListQuerySchema(), dict(args))
+
+
+def parse_list_filters(args: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The list page's filters: the valid ones, and the errors of the others (shown beside
+    them; the API refuses the whole query instead)."""
+    return load_valid_part(CaseListQuerySchema(), dict(args))
 
 
 def list_cases(actor: User, filters: dict[str, Any]) -> Pagination:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import (
@@ -21,6 +22,7 @@ from flask_login import current_user, login_required
 
 from telemed.cases import service, storage
 from telemed.cases.access import get_visible_attachment, get_visible_case, is_case_centre_doctor
+from telemed.cases.labels import ACTION_BUTTONS, ACTION_HINTS, ACTION_MESSAGE_LABELS
 from telemed.cases.models import Case, CaseStatus
 from telemed.cases.schemas import CaseInputSchema
 from telemed.centres.service import list_centres
@@ -48,10 +50,13 @@ def uploaded_files() -> list[tuple[str, bytes]]:
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    filters = service.parse_list_query(request.args)
+    filters, errors = service.parse_list_filters(request.args)
     page = service.list_cases(current_user, filters)
     centres = list_centres() if current_user.is_staff else []
-    return render_template("cases/list.html", page=page, filters=filters, centres=centres)
+    return render_template(
+        "cases/list.html", page=page, filters=filters, centres=centres, errors=errors,
+        values=request.args,
+    ), 422 if errors else 200  # fmt: skip
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -79,16 +84,69 @@ def new() -> ResponseReturnValue:
     return render_form(None, errors)
 
 
-def render_form(case: Case | None, errors: dict[str, list[str]]) -> ResponseReturnValue:
-    """The form, refilled with what was typed (after an error) or the case as saved."""
-    if request.method == "POST":
+def render_form(
+    case: Case | None, errors: dict[str, list[str]], *, from_case: bool = False
+) -> ResponseReturnValue:
+    """The form, refilled with what was typed (after an error) or the case as saved (also
+    when the case as saved was refused: ``from_case``)."""
+    if request.method == "POST" and not from_case:
         values: dict[str, Any] = request.form.to_dict()
     elif case is not None:
         values = {k: v for k, v in CaseInputSchema().dump(case).items() if v is not None}
     else:
         values = {}
     status = 422 if errors else 200
-    return render_template("cases/form.html", case=case, values=values, errors=errors), status
+    return render_template(
+        "cases/form.html", case=case, values=values, errors=errors,
+        chosen_files=chosen_files() if errors else [],
+        today=service.today_for(current_user),  # the earliest deadline, on the doctor's wall
+    ), status  # fmt: skip
+
+
+def chosen_files() -> list[str]:
+    """The names of the files sent with a refused form (the page asks for them again)."""
+    return [f.filename for f in request.files.getlist("file") if f.filename]
+
+
+@dataclass(frozen=True)
+class FormError:
+    """A form of the case page that was refused: shown again with its errors beside its
+    fields and what was typed or chosen kept. ``form`` names it (``action-withdraw``,
+    ``upload``, ``adherence-<recommendation id>``)."""
+
+    form: str
+    errors: dict[str, list[str]]
+    values: dict[str, Any] = field(default_factory=dict)
+    files: tuple[str, ...] = ()  # names of files chosen, which must be chosen again
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A lifecycle step as the case page offers it: a labelled button with its own form."""
+
+    name: str
+    button: str
+    hint: str
+    message_label: str | None
+    confirm: bool
+
+
+def next_steps(case: Case) -> list[NextStep]:
+    """The steps the viewer may take in the case's state; withdrawing last (it is confirmed
+    on a second button)."""
+    steps = [
+        NextStep(
+            name=action.name,
+            button=str(ACTION_BUTTONS[action.name]),
+            hint=str(ACTION_HINTS[action.name]),
+            message_label=str(ACTION_MESSAGE_LABELS[action.name])
+            if action.message_required
+            else None,
+            confirm=action.name == "withdraw",
+        )
+        for action in service.available_actions(current_user, case)
+    ]
+    return sorted(steps, key=lambda step: step.confirm)
 
 
 @bp.get("/<int:case_id>")
@@ -96,17 +154,23 @@ def render_form(case: Case | None, errors: dict[str, list[str]]) -> ResponseRetu
 def detail(case_id: int) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
     service.record_view(current_user, case)
+    return render_detail(case)
+
+
+def render_detail(case: Case, refused_form: FormError | None = None) -> ResponseReturnValue:
+    """The case page; after a refused form (answered 422) that form shows its errors."""
     return render_template(
         "cases/detail.html",
         case=case,
-        actions=service.available_actions(current_user, case),
+        actions=next_steps(case),
         can_edit=is_case_centre_doctor(current_user, case)
         and case.status in service.EDITABLE_STATUSES,
         can_attach=(is_case_centre_doctor(current_user, case) or current_user.is_staff)
         and case.status in service.OPEN_STATUSES,
         scheduling=case_scheduling(case.id),
         timeline=case_timeline(case, current_user),
-    )
+        refused_form=refused_form,
+    ), 422 if refused_form else 200
 
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
@@ -131,9 +195,17 @@ def edit(case_id: int) -> ResponseReturnValue:
 @login_required
 def act(case_id: int, action: str) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
+    message = request.form.get("message")
     try:
-        service.transition(current_user, case, action, request.form.get("message"))
-    except (InputError, InvalidTransition, Forbidden) as err:  # e.g. a stale page
+        service.transition(current_user, case, action, message)
+    except InputError as err:
+        errors = refused(err)
+        if set(errors) - {"message"} and is_case_centre_doctor(current_user, case):
+            # Sending an incomplete case: its form, each missing field marked.
+            return render_form(case, errors, from_case=True)
+        # e.g. no reason given: said beside the box, what was typed kept
+        return render_detail(case, FormError(f"action-{action}", errors, {"message": message}))
+    except (InvalidTransition, Forbidden) as err:  # e.g. a stale page
         flash_error(err)
         return redirect(url_for("cases.detail", case_id=case_id))
     if case.status is CaseStatus.SUBMITTED:
@@ -147,14 +219,14 @@ def act(case_id: int, action: str) -> ResponseReturnValue:
 @login_required
 def upload(case_id: int) -> ResponseReturnValue:
     case = get_visible_case(current_user, case_id)
+    material = request.form.get("material")
     try:
-        service.add_attachments(
-            current_user, case, uploaded_files(), material=request.form.get("material")
-        )
-    except InputError as err:
-        flash_error(err)
-    else:
-        flash(_("File attached."), "success")
+        service.add_attachments(current_user, case, uploaded_files(), material=material)
+    except InputError as err:  # beside the file field; the files must be chosen again
+        errors = refused(err)
+        form = FormError("upload", errors, {"material": material}, tuple(chosen_files()))
+        return render_detail(case, form)
+    flash(_("File attached."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 

@@ -3,6 +3,7 @@ the bounds every number and date typed by a caller is held to."""
 
 from __future__ import annotations
 
+import copy
 import zoneinfo
 from typing import Any
 
@@ -39,6 +40,37 @@ TYPE_MESSAGES = {
     fields.String: _l("Enter text."),
 }
 
+# marshmallow's own validator messages are English; every validator a schema declares
+# without its own ``error`` gets these, so no schema needs to repeat them.
+LENGTH_MESSAGES = {
+    "message_min": _l("Enter at least {min} characters."),
+    "message_max": _l("Enter at most {max} characters."),
+    "message_all": _l("Enter from {min} to {max} characters."),
+    "message_equal": _l("Enter exactly {equal} characters."),
+}
+LIST_LENGTH_MESSAGES = {
+    "message_min": _l("Choose at least {min}."),
+    "message_max": _l("Choose at most {max}."),
+    "message_all": _l("Choose from {min} to {max}."),
+    "message_equal": _l("Choose exactly {equal}."),
+}
+RANGE_MESSAGES = {
+    "message_min": _l("Enter a value of at least {min}."),
+    "message_max": _l("Enter a value of at most {max}."),
+    "message_all": _l("Enter a value from {min} to {max}."),
+}
+# The validators with one message (subclasses before their base: ContainsOnly is a OneOf).
+SINGLE_MESSAGES: dict[type[Any], Any] = {
+    validate.ContainsOnly: _l("Choose only among the options."),
+    validate.OneOf: _l("Choose one of the options."),
+    validate.ContainsNoneOf: _l("This value is not allowed."),
+    validate.NoneOf: _l("This value is not allowed."),
+    validate.Regexp: _l("The value is not in the expected form."),
+    validate.Equal: _l("Enter {other}."),
+    validate.Email: _l("Enter a valid email address."),
+    validate.URL: _l("Enter a valid web address."),
+}
+
 
 class InputSchema(Schema):
     """Input schemas share messages users can read, in their language.
@@ -52,6 +84,8 @@ class InputSchema(Schema):
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
         field_obj.error_messages = {**field_obj.error_messages, **COMMON_MESSAGES}
+        own_validators(field_obj)
+        translate_validators(field_obj)
         bound(field_obj)
         for field_type, message in TYPE_MESSAGES.items():
             if isinstance(field_obj, field_type):
@@ -75,6 +109,47 @@ class InputSchema(Schema):
                 continue
             cleaned[key] = value
         return cleaned
+
+
+def own_validators(field_obj: fields.Field[Any]) -> None:
+    """Give this schema instance's field its own list of validators (inside lists too).
+
+    marshmallow copies a declared field shallowly for each schema instance, so its
+    ``validators`` list is the class's: ``bound`` appending to it grew the list by one
+    validator per field at every ``Schema()`` (every request), for the life of the process."""
+    field_obj.validators = list(field_obj.validators)
+    if isinstance(field_obj, fields.List):
+        field_obj.inner = copy.copy(field_obj.inner)
+        own_validators(field_obj.inner)
+
+
+def translate_validators(field_obj: fields.Field[Any]) -> None:
+    """Give each validator declared without its own ``error`` a message in the reader's
+    language (evaluated when the message is raised). Setting the same lazy messages again
+    on a shared validator changes nothing."""
+    if isinstance(field_obj, fields.List):
+        translate_validators(field_obj.inner)
+    for validator in field_obj.validators:
+        translate_validator(validator, listing=isinstance(field_obj, fields.List))
+
+
+def translate_validator(validator: Any, *, listing: bool = False) -> None:
+    """One validator's English defaults replaced (those given an ``error`` keep it)."""
+    if isinstance(validator, validate.Length) and validator.error is None:
+        for name, message in (LIST_LENGTH_MESSAGES if listing else LENGTH_MESSAGES).items():
+            setattr(validator, name, message)
+    elif isinstance(validator, validate.Range) and validator.error is None:
+        for name, message in RANGE_MESSAGES.items():
+            setattr(validator, name, message)
+    elif isinstance(validator, validate.And):
+        for inner in validator.validators:
+            translate_validator(inner, listing=listing)
+    else:
+        for kind, message in SINGLE_MESSAGES.items():
+            if isinstance(validator, kind):
+                if validator.error == kind.default_message:  # (no ``error`` given)
+                    validator.error = message
+                break
 
 
 def bound(field_obj: fields.Field[Any]) -> None:
@@ -145,6 +220,23 @@ def load_or_raise(schema: Schema, data: Any, **kwargs: Any) -> dict[str, Any]:
     except ValidationError as err:
         raise InputError(flatten_messages(err.messages)) from None
     return loaded
+
+
+def load_valid_part(
+    schema: Schema, data: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Load what is valid of ``data`` and say what was not: a list page's filters with a
+    bad value still show the list (filtered by the others) and the error beside that filter.
+    """
+    try:
+        return load_or_raise(schema, data), {}
+    except InputError as err:
+        errors = err.errors
+    rest = {key: value for key, value in data.items() if key not in errors}
+    try:
+        return load_or_raise(schema, rest), errors
+    except InputError as err:  # (a check across fields): no filter rather than a wrong one
+        return load_or_raise(schema, {}), {**errors, **err.errors}
 
 
 def flatten_messages(messages: Any) -> dict[str, list[str]]:

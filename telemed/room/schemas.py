@@ -67,7 +67,7 @@ class OutcomeInputSchema(InputSchema):
 
     outcome = fields.String(
         required=True,
-        validate=validate.OneOf(OUTCOMES, error=str(_l("Choose discussed or deferred."))),
+        validate=validate.OneOf(OUTCOMES, error=_l("Choose discussed or deferred.")),
         metadata={"enum": list(OUTCOMES)},
     )
     presenter_id = id_field(

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from telemed.boards.models import SessionKind
 from telemed.cases.access import is_case_centre_doctor
 from telemed.cases.models import Case
+from telemed.cases.views import FormError, render_detail
 from telemed.core.errors import InputError, InvalidTransition, NotFound
 from telemed.core.flashing import flash_error, refused
 from telemed.room import access, service
@@ -332,15 +333,17 @@ def add_recommendation(session_id: int, item_id: int) -> ResponseReturnValue:
 def adherence(recommendation_id: int) -> ResponseReturnValue:
     recommendation = access.get_visible_recommendation(current_user, recommendation_id)
     case_id = recommendation.case_id
+    data = form_data()
     try:
-        service.record_adherence(current_user, recommendation, form_data())
-    except InputError as err:
-        flash_error(err)
-    else:
-        answer = recommendation.adherence
-        assert answer is not None  # just recorded (the form requires it)
-        label = ADHERENCE_LABELS[answer]
-        flash(_("Adherence recorded: %(answer)s.", answer=label), "success")
+        service.record_adherence(current_user, recommendation, data)
+    except InputError as err:  # shown on the case page again, beside the fields, choice kept
+        errors = refused(err)
+        form = FormError(f"adherence-{recommendation_id}", errors, data)
+        return render_detail(recommendation.case, form)
+    answer = recommendation.adherence
+    assert answer is not None  # just recorded (the form requires it)
+    label = ADHERENCE_LABELS[answer]
+    flash(_("Adherence recorded: %(answer)s.", answer=label), "success")
     return redirect(
         url_for("cases.detail", case_id=case_id, _anchor=f"recommendation-{recommendation_id}")
     )

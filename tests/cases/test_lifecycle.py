@@ -104,6 +104,16 @@ def timeline(page: str) -> list[str]:
     return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).strip() for item in items]
 
 
+def beside(page: str, box: str) -> str:
+    """The error shown under the text box ``box`` of the case page (which points to it)."""
+    field = re.search(rf'<textarea[^>]*id="{box}"[^>]*>', page)
+    assert field is not None and "is-invalid" in field.group(0), box
+    assert f'aria-describedby="{box}-error"' in field.group(0)
+    message = re.search(rf'<div id="{box}-error"[^>]*>([^<]*)</div>', page)
+    assert message is not None, box
+    return message.group(1)
+
+
 def press(client: FlaskClient, case: Case, action: str, message: str | None = None) -> Any:
     data = {"message": message} if message is not None else {}
     return client.post(f"/cases/{case.id}/actions/{action}", data=data)
@@ -133,12 +143,13 @@ def test_case_goes_through_its_whole_life_with_the_web_buttons(
         assert f'action="/cases/{case.id}/actions/{action}"' in page
     assert f'action="/cases/{case.id}/actions/close"' not in page
 
-    # Returning needs a question: without one nothing changes and the coordinator is told why.
+    # Returning needs a question: without one nothing changes and the coordinator is told why,
+    # beside the question's box.
     before = snapshot(db, case)
     response = press(board, case, "return", "   ")
-    assert response.status_code == 302
+    assert response.status_code == 422
     assert snapshot(db, case) == before
-    assert "Please write the reason or the question." in alerts(board.get(f"/cases/{case.id}").text)
+    assert beside(response.text, "message-return") == "Please write the reason or the question."
 
     assert press(board, case, "return", QUESTION).status_code == 302
     assert status_of(db, case) is CaseStatus.RETURNED
@@ -566,3 +577,76 @@ def test_acceptance_keeps_when_the_case_was_first_accepted(case_in, coordinator,
     case_service.transition(coordinator, case, "follow_up")
     db.session.expire_all()
     assert case.status is CaseStatus.ACCEPTED and case.accepted_at == accepted_at
+
+
+# --- the case page's next steps -------------------------------------------------------------
+
+
+def steps_section(page: str) -> str:
+    block = re.search(r'<section class="card mb-3" id="next-steps".*?</section>', page, re.S)
+    return block.group(0) if block else ""
+
+
+def test_each_next_step_is_a_labelled_button_with_its_own_form(client_for, case_in, referring):
+    """The steps used to share one unlabeled box ("Reason, question or answer") that looked
+    like a comment box beside a lone red "Withdraw" button."""
+    case = case_in(CaseStatus.RETURNED)
+    page = client_for(referring).get(f"/cases/{case.id}").text
+    steps = steps_section(page)
+    assert "Reason, question or answer" not in page
+    forms = re.findall(r'<form method="post" action="/cases/\d+/actions/(\w+)"', steps)
+    assert forms == ["resubmit", "withdraw"]  # withdrawing last
+    assert '<label for="message-resubmit" class="form-label small">Your answer to the' in steps
+    assert ">Answer and resubmit</button>" in steps
+    # Withdrawing is behind a first button (a <details>, no script): the second one confirms.
+    confirm = re.search(r'<details class="case-step-confirm">(.*?)</details>', steps, re.S)
+    assert confirm is not None
+    assert "<summary " in confirm.group(1) and ">Withdraw the case…</summary>" in confirm.group(1)
+    assert '<label for="message-withdraw" class="form-label small">Reason for withdrawing' in (
+        confirm.group(1)
+    )
+    assert ">Yes, withdraw CE-0001</button>" in confirm.group(1)
+    assert "cannot be undone" in confirm.group(1)
+
+
+@pytest.mark.parametrize("status", [CaseStatus.DISCUSSED, CaseStatus.RECOMMENDATION_ISSUED])
+def test_a_discussed_case_can_no_longer_be_withdrawn(
+    status, client_for, case_in, referring, coordinator, db
+):
+    """Once the board has discussed it, a case is closed or followed up, never withdrawn: the
+    referring doctor is offered no step, the coordinator close and follow-up only."""
+    case = case_in(CaseStatus.ACCEPTED)
+    case.status = status
+    conftest.committed(case)
+    doctor, board = client_for(referring), client_for(coordinator)
+    assert steps_section(doctor.get(f"/cases/{case.id}").text) == ""
+    board_steps = steps_section(board.get(f"/cases/{case.id}").text)
+    assert re.findall(r'action="/cases/\d+/actions/(\w+)"', board_steps) == ["close", "follow_up"]
+    assert doctor.get(f"/api/v1/cases/{case.id}").get_json()["actions"] == []
+
+    before = snapshot(db, case)
+    response = press(doctor, case, "withdraw", "Ya no se requiere.")
+    assert response.status_code == 302 and snapshot(db, case) == before
+    assert api_act(board, case, "withdraw", "Duplicado.").status_code == 409
+    assert status_of(db, case) is status
+
+
+def test_a_refused_step_says_why_beside_its_box_and_keeps_the_text(app, case_in, referring, db):
+    """In Spanish, the confirmation stays open and what was typed is still there."""
+    case = case_in(CaseStatus.SUBMITTED)
+    doctor = app.test_client()
+    doctor.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-MX"
+    assert conftest.login(doctor, referring).status_code == 302
+    before = snapshot(db, case)
+    reason = "La familia decidió continuar el tratamiento en otro hospital. " * 70
+    response = press(doctor, case, "withdraw", reason)
+    assert response.status_code == 422
+    assert snapshot(db, case) == before
+    page = response.text
+    assert beside(page, "message-withdraw") == "Escriba como máximo 4000 caracteres."
+    assert '<details class="case-step-confirm" open>' in page
+    assert reason.strip() in page
+    assert ">Retirar el caso…</summary>" in page
+
+    response = press(doctor, case, "withdraw", "")
+    assert beside(response.text, "message-withdraw") == "Escriba el motivo o la pregunta."

@@ -16,6 +16,7 @@ from telemed.auth.models import Role, User
 from telemed.cases import service as case_service
 from telemed.cases.models import Case
 from telemed.centres.models import Centre
+from tests import conftest
 from tests.conftest import case_payload, client_for
 
 
@@ -90,6 +91,50 @@ def test_a_filter_that_makes_no_sense_is_answered_with_what_is_wrong(app, coordi
     assert response.status_code == 422
     assert response.mimetype == "text/html"
     assert "status" in response.get_data(as_text=True)
+
+
+def spanish_client(app, user: User) -> FlaskClient:
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-MX"
+    assert conftest.login(client, user).status_code == 302
+    return client
+
+
+def beside(page: str, name: str) -> str:
+    """The error shown under the filter ``name`` (the field says it describes it)."""
+    field = re.search(rf'<(?:input|select)[^>]*id="{name}"[^>]*>', page)
+    assert field is not None and "is-invalid" in field.group(0), name
+    assert f'aria-describedby="{name}-error"' in field.group(0)
+    message = re.search(rf'<div id="{name}-error"[^>]*>([^<]*)</div>', page)
+    assert message is not None, name
+    return message.group(1)
+
+
+def test_a_bad_filter_shows_the_list_with_the_error_beside_it(app, make_case, coordinator, db):
+    """A long search or a bad date used to end on a page reading "q: Longer than maximum
+    length 20."; now the list stays, filtered by the good filters, the bad one marked."""
+    make_case()  # CE-0001 submitted
+    make_case(submit=False)  # CE-0002 draft
+    board = spanish_client(app, coordinator)
+    long_search = "CE-0001 leucemia linfoblástica"
+    response = board.get("/cases/", query_string={"q": long_search, "status": "submitted"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert listed(page) == ["CE-0001"]  # the status filter still applies
+    assert beside(page, "q") == "Escriba como máximo 20 caracteres."
+    assert f'value="{long_search}"' in page  # what was typed, to correct it
+    assert '<option value="submitted" selected>' in page
+    assert "Longer than" not in page and "q:" not in page
+
+    page = board.get("/cases/?date_from=2026-02-30&date_to=ayer").get_data(as_text=True)
+    assert beside(page, "date_from") == "Escriba una fecha válida (AAAA-MM-DD)."
+    assert beside(page, "date_to") == "Escriba una fecha válida (AAAA-MM-DD)."
+    assert listed(page) == ["CE-0002", "CE-0001"]
+    assert 'value="2026-02-30"' in page
+
+    page = board.get("/cases/?status=lost").get_data(as_text=True)
+    assert beside(page, "status") == "Seleccione una de las opciones."
+    assert listed(page) == ["CE-0002", "CE-0001"]
 
 
 def test_date_filter_uses_the_viewers_time_zone(app, clock, make_case, referring, make_user, db):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from telemed.audit.models import AuditEntry
@@ -51,9 +54,13 @@ def test_draft_can_be_incomplete_but_cannot_be_sent_until_complete(login_as, ref
     response = client.post(f"/cases/{case.id}/actions/submit", follow_redirects=True)
     db.session.refresh(case)
     assert case.status is CaseStatus.DRAFT
-    assert "Este campo es obligatorio" in response.get_data(as_text=True) or (
-        "This field is required" in response.get_data(as_text=True)
-    )
+    # The case's form comes back with each missing field marked beside it, saving to the case.
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = '<div id="question-error" class="invalid-feedback d-block">Este campo es obligatorio.'
+    assert error in page
+    assert f'action="/cases/{case.id}/edit"' in page
+    assert 'value="EXP-123"' in page
 
     response = client.post(f"/cases/{case.id}/edit", data=form(patient_reference="EXP-123"))
     assert response.status_code == 302
@@ -110,3 +117,49 @@ def test_only_referring_doctors_open_the_new_case_form(login_as, coordinator, sp
         assert client.get("/cases/new").status_code == 403
         assert client.post("/cases/new", data=form(action="submit")).status_code == 403
         client.post("/auth/logout")
+
+
+def test_a_file_chosen_before_an_error_is_asked_for_again(login_as, referring, db):
+    """Browsers never refill a file field: the page says which file to choose again (it used
+    to vanish silently) and keeps everything else that was typed or chosen."""
+    client = login_as(referring)
+    data = form(action="submit", question="corta", material="pathology_report")
+    data["file"] = upload("biopsia-medula.pdf", PDF_BYTES)
+    response = client.post("/cases/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert count_cases(db) == 0
+    page = response.get_data(as_text=True)
+    assert 'id="question-error"' in page
+    again = re.search(r'<div id="file-again"[^>]*>([^<]*)</div>', page)
+    assert again is not None
+    assert "vuelva a elegirlo (biopsia-medula.pdf)" in again.group(1)
+    assert re.search(r'<input[^>]*id="file"[^>]*aria-describedby="file-again"', page)
+    assert '<option value="pathology_report" selected>' in page
+    assert 'value="NSS-4455667788"' in page
+
+
+def test_the_deadline_is_today_or_later_on_the_doctors_wall(login_as, referring, clock, db):
+    """At 21:00 in Tijuana it is already tomorrow in UTC: today is still a valid deadline, and
+    the date picker starts at the doctor's today."""
+    clock.set(datetime(2026, 3, 3, 5, 0, tzinfo=UTC))  # 2 March, 21:00 in Tijuana
+    client = login_as(referring)
+    page = client.get("/cases/new").get_data(as_text=True)
+    assert re.search(r'<input type="date" id="clinical_deadline"[^>]*min=2026-03-02', page)
+
+    response = client.post("/cases/new", data=form(action="draft", clinical_deadline="2026-03-01"))
+    assert response.status_code == 422
+    assert count_cases(db) == 0
+    response = client.post("/cases/new", data=form(action="draft", clinical_deadline="2026-03-02"))
+    assert response.status_code == 302
+    case = db.session.scalars(select(Case)).one()
+
+    # A day later the saved deadline has passed: neither an edit nor sending keeps it.
+    clock.set(datetime(2026, 3, 4, 5, 0, tzinfo=UTC))
+    response = client.post(f"/cases/{case.id}/edit", data=form(clinical_deadline="2026-03-02"))
+    assert response.status_code == 422
+    assert 'id="clinical_deadline-error"' in response.get_data(as_text=True)
+    response = client.post(f"/cases/{case.id}/actions/submit")
+    assert response.status_code == 422
+    assert 'id="clinical_deadline-error"' in response.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.status is CaseStatus.DRAFT

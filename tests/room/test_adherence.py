@@ -5,6 +5,7 @@ recommendation in six is never carried out, surveys say, mostly for lack of docu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from telemed.auth.models import Role, User
 from telemed.extensions import db
 from telemed.room import service as room
 from telemed.room.models import Adherence, Recommendation
-from tests.conftest import client_for
+from tests.conftest import client_for, login
 from tests.scenes.boards import events_of
 from tests.scenes.room import audits, discussed, plain, section, text_of
 from tests.scenes.session import item_for
@@ -111,3 +112,30 @@ def test_only_the_case_centres_doctors_report_adherence(
     )
     db.session.expire_all()
     assert recommendation.adherence is None
+
+
+def test_partly_without_a_reason_is_said_beside_the_reason_and_the_choice_kept(
+    app, recommendation, own_case, referring
+):
+    """It used to be a flash at the top of the case page, with the choice lost."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es-MX"
+    assert login(client, referring).status_code == 302
+    response = client.post(
+        f"/recommendations/{recommendation.id}/adherence", data={"adherence": "partly"}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    box = f"adherence-reason-{recommendation.id}"
+    reason = re.search(rf'<textarea[^>]*id="{box}"[^>]*>', page)
+    assert reason is not None and "is-invalid" in reason.group(0)
+    assert f'aria-describedby="{box}-error"' in reason.group(0)
+    error = re.search(rf'<div id="{box}-error"[^>]*>([^<]*)</div>', page)
+    assert error is not None
+    assert error.group(1) == "Indique por qué no se llevó a cabo (por completo)."
+    chosen = re.findall(r'<input[^>]*name="adherence"[^>]*value="(\w+)"[^>]*checked', page)
+    assert chosen == ["partly"]
+    assert 'role="alert">Indique' not in page  # not (only) a banner at the top
+    db.session.expire_all()
+    assert recommendation.adherence is None
+    assert f"/cases/{own_case.id}" in page  # the case page itself, with its other parts
