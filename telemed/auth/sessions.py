@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from telemed.audit import service as audit
 from telemed.auth.models import LoginSession, User
 from telemed.core.clock import now_utc
-from telemed.core.errors import NotFound
+from telemed.core.sql import get_within
 from telemed.extensions import db
 
 TOKEN_PREFIX = "ls_"  # what a login session's id starts with (anything else opens nothing)
@@ -125,9 +125,8 @@ def end_others(user: User, keep: LoginSession | None) -> int:
 
 def revoke(user: User, session_id: int) -> LoginSession:
     """The user ends one of their own login sessions (from the profile page)."""
-    record = db.session.get(LoginSession, session_id)
-    if record is None or record.user_id != user.id:
-        raise NotFound("login session not found")
+    record = get_within(LoginSession, session_id, owner="user_id", owner_id=user.id,
+                        what="login session")  # fmt: skip
     end(record, "auth.session_revoked")
     return record
 

@@ -29,6 +29,7 @@ from telemed.boards.signals import days_off_marked, membership_changed
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, NotFound
 from telemed.core.schemas import load_or_raise
+from telemed.core.sql import get_within
 from telemed.core.vocabulary import SPECIALTY_LABELS
 from telemed.extensions import db
 
@@ -169,10 +170,8 @@ def member_candidates(board: Board) -> list[User]:
 
 
 def get_member(board: Board, member_id: int) -> BoardMember:
-    member = db.session.get(BoardMember, member_id)
-    if member is None or member.board_id != board.id:
-        raise NotFound("member not found")
-    return member
+    return get_within(BoardMember, member_id, owner="board_id", owner_id=board.id,
+                      what="member")  # fmt: skip
 
 
 def add_member(actor: User, board: Board, data: dict[str, Any]) -> BoardMember:
@@ -304,10 +303,8 @@ def mark_days_off(actor: User, board: Board, data: dict[str, Any]) -> list[Board
 
 
 def get_day_off(board: Board, day_off_id: int) -> BoardDayOff:
-    day_off = db.session.get(BoardDayOff, day_off_id)
-    if day_off is None or day_off.board_id != board.id:
-        raise NotFound("day off not found")
-    return day_off
+    return get_within(BoardDayOff, day_off_id, owner="board_id", owner_id=board.id,
+                      what="day off")  # fmt: skip
 
 
 def remove_day_off(actor: User, day_off: BoardDayOff) -> None:

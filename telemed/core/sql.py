@@ -52,6 +52,16 @@ def any_row(query: Select[Any]) -> bool:
     return bool(db.session.scalar(select(query.exists())))
 
 
+def get_within(model: type[T], row_id: int, *, owner: str, owner_id: int, what: str) -> T:
+    """The row ``row_id`` of ``model`` if it belongs to the owner named in the URL (its
+    ``owner`` column equals ``owner_id``), else ``NotFound``: an id copied from another
+    board's, session's or user's address opens nothing."""
+    row = db.session.get(model, row_id)
+    if row is None or getattr(row, owner) != owner_id:
+        raise NotFound(f"{what} not found")
+    return row
+
+
 def one_visible(query: Select[T], what: str) -> T:
     """The row an access query finds, or ``NotFound`` whether it is missing or hidden from
     the user: existence never leaks."""

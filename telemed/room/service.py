@@ -27,9 +27,9 @@ from telemed.boards.recurrence import to_utc
 from telemed.cases.models import CaseStatus
 from telemed.cases.service import add_event
 from telemed.core.clock import now_utc
-from telemed.core.errors import InputError, InvalidTransition, NotFound
+from telemed.core.errors import InputError, InvalidTransition
 from telemed.core.schemas import load_or_raise
-from telemed.core.sql import hold_row
+from telemed.core.sql import get_within, hold_row
 from telemed.extensions import db
 from telemed.invites import service as invites
 from telemed.invites.service import Quorum
@@ -314,10 +314,8 @@ def add_guest(actor: User, session: BoardSession, name: Any, unit: Any) -> Atten
 
 
 def get_attendance(session: BoardSession, attendance_id: int) -> Attendance:
-    row = db.session.get(Attendance, attendance_id)
-    if row is None or row.session_id != session.id:
-        raise NotFound("attendance not found")
-    return row
+    return get_within(Attendance, attendance_id, owner="session_id", owner_id=session.id,
+                      what="attendance")  # fmt: skip
 
 
 def remove_attendance(actor: User, attendance: Attendance) -> None:
@@ -608,10 +606,8 @@ def earlier_entries(item: AgendaItem) -> list[AgendaItem]:
 
 
 def get_item_in(session: BoardSession, item_id: int) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.session_id != session.id:
-        raise NotFound("agenda entry not found")
-    return item
+    return get_within(AgendaItem, item_id, owner="session_id", owner_id=session.id,
+                      what="agenda entry")  # fmt: skip
 
 
 def record_view(actor: User, what: str, object_type: str, object_id: int, **details: Any) -> None:
