@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask, current_app, request
 from marshmallow import fields
 
+from telemed.auth.login import is_api_request
+from telemed.auth.tokens import bearer_secret
 from telemed.extensions import api, csrf
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -24,12 +26,11 @@ def api_csrf() -> None:
     """The one CSRF rule of the API (Flask-WTF's form check skips its blueprints): a
     changing request without a bearer token must carry a valid ``X-CSRFToken`` header, or
     it is refused (400, JSON) before its view runs, so nothing changes."""
-    if not request.path.startswith("/api/") or request.method in SAFE_METHODS:
+    if not is_api_request() or request.method in SAFE_METHODS:
         return
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and secret.strip():
+    if bearer_secret(request.headers.get("Authorization", "")):
         return
     csrf.protect()
 

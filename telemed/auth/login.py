@@ -45,11 +45,8 @@ def load_user(token: str) -> User | None:
 
 @login_manager.request_loader
 def load_user_from_token(req: Request) -> User | None:
-    header = req.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        return None
-    return tokens.user_for_secret(secret.strip())
+    secret = tokens.bearer_secret(req.headers.get("Authorization", ""))
+    return tokens.user_for_secret(secret) if secret else None
 
 
 @login_manager.unauthorized_handler

@@ -9,15 +9,16 @@ a request, or ``SESSION_MAX_HOURS`` after the login, whichever comes first.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from telemed.audit import service as audit
 from telemed.auth.models import LoginSession, User
+from telemed.auth.tokens import hash_secret
 from telemed.core.clock import now_utc
 from telemed.core.sql import get_within
 from telemed.extensions import db
@@ -26,10 +27,6 @@ TOKEN_PREFIX = "ls_"  # what a login session's id starts with (anything else ope
 # Last seen is written at most this often, so that every request does not write.
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
 USER_AGENT_LENGTH = 255
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def idle_limit() -> timedelta:
@@ -59,7 +56,7 @@ def start(
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = LoginSession(
         user_id=user.id,
-        token_hash=hash_token(token),
+        token_hash=hash_secret(token),
         created_at=now,
         last_seen_at=now,
         second_factor_at=now if second_factor else None,
@@ -82,7 +79,9 @@ def resolve(token: str) -> LoginSession | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     record = db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == hash_token(token))
+        select(LoginSession)
+        .options(joinedload(LoginSession.user))  # the user comes with it: one query
+        .where(LoginSession.token_hash == hash_secret(token))
     )
     if record is None:
         return None

@@ -18,6 +18,12 @@ TOKEN_PREFIX = "tm_"
 LAST_USED_GRANULARITY = timedelta(minutes=5)
 
 
+def bearer_secret(authorization: str) -> str | None:
+    """The secret of an ``Authorization: Bearer <secret>`` header, or ``None``."""
+    scheme, _, secret = authorization.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
