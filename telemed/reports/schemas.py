@@ -50,6 +50,15 @@ class TableOutSchema(Schema):
 
 
 class ViewOutSchema(Schema):
+    headline = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Keys of the figures the page shows first, labelled as the "
+            "network reports them (overview: telemedicine sessions, high-complexity cases "
+            "examined, trainings, keynote lectures, patients referred to each external "
+            "partner such as HITO); their values are in ``figures``. Empty for other views."
+        },
+    )
     figures = fields.Dict(keys=fields.String(), values=fields.Nested(FigureOutSchema))
     tables = fields.Dict(keys=fields.String(), values=fields.Nested(TableOutSchema))
 

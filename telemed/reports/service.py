@@ -12,9 +12,10 @@ from telemed.auth.models import User
 from telemed.core.errors import InputError
 from telemed.extensions import db
 from telemed.reports import cases, outcomes, referrals, rollups, sessions, turnaround
+from telemed.reports.headline import headline_figures
 from telemed.reports.names import Names
 from telemed.reports.scope import Scope, build_scope
-from telemed.reports.tables import Table, ViewResult
+from telemed.reports.tables import Figure, Table, ViewResult
 
 
 def overview(scope: Scope, names: Names) -> ViewResult:
@@ -23,17 +24,26 @@ def overview(scope: Scope, names: Names) -> ViewResult:
     referral_counts = referrals.referral_counts(scope)
     agreement_figures, _ = outcomes.agreement_counts(scope, names)
     month_table, month_chart = sessions.sessions_per_month(scope)
+    headline = headline_figures(scope, names, session_counts, case_counts)
+    figures = [
+        *sessions.session_figures(session_counts),
+        *cases.counter_figures(case_counts),
+        cases.urgent_figure(scope),
+        *referrals.referral_figures(referral_counts),
+        *agreement_figures,
+    ]
     return ViewResult(
-        figures=[
-            *sessions.session_figures(session_counts),
-            *cases.counter_figures(case_counts),
-            cases.urgent_figure(scope),
-            *referrals.referral_figures(referral_counts),
-            *agreement_figures,
-        ],
+        figures=without(headline, figures),
         tables=[sessions.sessions_table(session_counts), month_table],
         charts=[month_chart],
+        headline=headline,
     )
+
+
+def without(headline: list[Figure], figures: list[Figure]) -> list[Figure]:
+    """The cards the headline does not already show."""
+    shown = {figure.key for figure in headline}
+    return [figure for figure in figures if figure.key not in shown]
 
 
 def cases_view(scope: Scope, names: Names) -> ViewResult:

@@ -20,6 +20,7 @@ from telemed.reports.rollups import chart_months, grouped, grouped_by_month
 from telemed.reports.scope import Scope
 from telemed.reports.sql import share
 from telemed.reports.tables import Chart, Figure, Table
+from telemed.reports.trend import highlight_note, in_period, mark_chosen, trend_scope
 from telemed.room.models import Attendance
 from telemed.sessions.labels import SESSION_STATUS_LABELS
 from telemed.sessions.models import BoardSession, SessionStatus
@@ -99,8 +100,11 @@ def sessions_table(counts: dict[str, Any]) -> Table:
 
 
 def sessions_per_month(scope: Scope) -> tuple[Table, Chart]:
-    per_month = grouped_by_month("session", scope)
-    months = chart_months(scope, per_month)
+    """Held sessions per month, by kind; a short period among the twelve months before."""
+    trend = trend_scope(scope)
+    per_month = grouped_by_month("session", trend)
+    months = chart_months(trend, per_month)
+    highlight = in_period(months, scope.period)
     counts: Counter[tuple[int, SessionKind]] = Counter()
     for i, month in enumerate(months):
         for key, n in per_month.get(month, Counter()).items():
@@ -113,7 +117,8 @@ def sessions_per_month(scope: Scope) -> tuple[Table, Chart]:
     ]  # fmt: skip
     table = Table(
         "sessions_by_month", _l("Sessions held per month"),
-        [("month", _l("Month"))] + [(k.value, SESSION_KIND_LABELS[k]) for k in SessionKind],
+        [("month", _l("Month"))] + [(k.value, SESSION_KIND_LABELS[k]) for k in SessionKind]
+        + mark_chosen(rows, highlight),
         rows, DEFINITIONS["held"],
     )  # fmt: skip
     chart = Chart(
@@ -122,6 +127,7 @@ def sessions_per_month(scope: Scope) -> tuple[Table, Chart]:
         datasets=[{"label": SESSION_KIND_LABELS[kind], "data": [r[kind.value] for r in rows]}
                   for kind in SessionKind],
         stacked=True, table="sessions_by_month",
+        highlight=highlight, note=highlight_note(months, highlight),
     )  # fmt: skip
     return table, chart
 

@@ -38,6 +38,9 @@ class Chart:
     y_label: Any = ""
     stacked: bool = False
     table: str = ""  # the table holding the same numbers (shown beside the chart)
+    # Per label: drawn in full colour as the chosen period (empty: every label is).
+    highlight: list[bool] = field(default_factory=list)
+    note: Any = ""  # says in words which bars are the chosen period (under the chart)
 
     def config(self) -> dict[str, Any]:
         return {
@@ -45,7 +48,17 @@ class Chart:
             "datasets": [{"label": str(ds["label"]), "data": ds["data"]} for ds in self.datasets],
             "y_label": str(self.y_label),
             "stacked": self.stacked,
+            "highlight": self.highlight,
         }
+
+
+@dataclass
+class Definition:
+    """One definition of the page's glossary and the figures and tables it defines."""
+
+    anchor: str  # the id its help links point to
+    terms: list[str]
+    text: str
 
 
 @dataclass
@@ -53,16 +66,39 @@ class ViewResult:
     figures: list[Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    # Shown first, in the words the network's reports use (the overview only).
+    headline: list[Figure] = field(default_factory=list)
 
     def table(self, name: str) -> Table | None:
         return next((table for table in self.tables if table.name == name), None)
 
+    def glossary(self) -> list[Definition]:
+        """Each distinct definition once, with every figure and table it defines: four
+        cards counting sessions of one kind or another share one paragraph."""
+        entries: dict[str, Definition] = {}
+        named = [(f"figure-{f.key}", f.label, f.definition) for f in self.headline + self.figures]
+        named += [(f"table-{t.name}", t.title, t.definition) for t in self.tables]
+        for key, term, definition in named:
+            if not definition:
+                continue
+            entry = entries.setdefault(str(definition), Definition(f"definition-{key}", [], ""))
+            entry.text = str(definition)
+            if str(term) not in entry.terms:
+                entry.terms.append(str(term))
+        return list(entries.values())
+
+    def anchors(self) -> dict[str, str]:
+        """Each definition's text to the id of its glossary entry (for the help links)."""
+        return {entry.text: entry.anchor for entry in self.glossary()}
+
     def as_json(self) -> dict[str, Any]:
-        """Plain values for the API: figures by key, tables as rows keyed by column."""
+        """Plain values for the API: figures by key (the headline's first; ``headline``
+        names them), tables as rows keyed by column."""
         return {
+            "headline": [f.key for f in self.headline],
             "figures": {
                 f.key: {"value": f.value, "label": str(f.label), "definition": str(f.definition)}
-                for f in self.figures
+                for f in self.headline + self.figures
             },
             "tables": {
                 t.name: {

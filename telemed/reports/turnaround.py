@@ -14,6 +14,7 @@ from telemed.reports.rollups import chart_months, grouped, grouped_by_month
 from telemed.reports.scope import Scope
 from telemed.reports.sql import percentile
 from telemed.reports.tables import Chart, Figure, Table
+from telemed.reports.trend import highlight_note, in_period, mark_chosen, trend_scope
 
 DEFINITIONS = {
     "to_discussion": _l(
@@ -83,8 +84,10 @@ def turnaround_figures(scope: Scope) -> tuple[list[Figure], Table]:
 
 def over_time(scope: Scope) -> tuple[Table, Chart]:
     """Median and 90th percentile per month of the first discussion."""
-    per_month = grouped_by_month("case.wait_days", scope)
-    months = chart_months(scope, per_month)
+    trend = trend_scope(scope)
+    per_month = grouped_by_month("case.wait_days", trend)
+    months = chart_months(trend, per_month)
+    highlight = in_period(months, scope.period)
     rows = []
     for month in months:
         days: Counter[int] = Counter()
@@ -100,7 +103,8 @@ def over_time(scope: Scope) -> tuple[Table, Chart]:
     table = Table(
         "turnaround_by_month", _l("Submission → first discussion by month"),
         [("month", _l("Month")), ("count", _l("Cases")),
-         ("median_days", _l("Median (days)")), ("p90_days", _l("90th percentile (days)"))],
+         ("median_days", _l("Median (days)")), ("p90_days", _l("90th percentile (days)")),
+         *mark_chosen(rows, highlight)],
         rows, DEFINITIONS["over_time"],
     )  # fmt: skip
     chart = Chart(
@@ -109,5 +113,6 @@ def over_time(scope: Scope) -> tuple[Table, Chart]:
         datasets=[{"label": _l("Median (days)"), "data": [r["median_days"] for r in rows]},
                   {"label": _l("90th percentile (days)"), "data": [r["p90_days"] for r in rows]}],
         y_label=_l("days"), table="turnaround_by_month",
+        highlight=highlight, note=highlight_note(months, highlight),
     )  # fmt: skip
     return table, chart

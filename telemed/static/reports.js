@@ -5,7 +5,10 @@
 // Contract (set by the template):
 //   data-chart-type  "bar" | "line" | "horizontalBar"
 //   data-chart       JSON {"labels": [...], "datasets": [{"label": "...", "data": [number|null]}],
-//                          "y_label": "optional value-axis title", "stacked": false}
+//                          "y_label": "optional value-axis title", "stacked": false,
+//                          "highlight": [true|false per label] (optional)}
+// With "highlight", the chosen period's bars (or points) keep full colour and the months
+// around it are paler; the template says so in words beside the chart.
 // After drawing, canvas.dataset.rendered = "1" (browser tests wait for it).
 (function () {
   "use strict";
@@ -14,18 +17,43 @@
   var PALETTE = ["#0d6efd", "#fd7e14", "#198754", "#dc3545", "#6f42c1", "#6c757d"];
   var TYPES = { bar: "bar", line: "line", horizontalBar: "bar" };
 
+  var PALE = "59";  // alpha (35 %) appended to a palette colour outside the chosen period
+
+  // The colour of one bar or point: pale when the chart highlights other labels. The legend
+  // asks without a data index and gets the full colour.
+  function shaded(colour, highlight) {
+    return function (ctx) {
+      var index = ctx.type === "data" ? ctx.dataIndex : ctx.p1DataIndex;
+      return highlight.length && index !== undefined && !highlight[index] ? colour + PALE : colour;
+    };
+  }
+
+  // The legend names each dataset in its full colour (Chart.js would take a bar chart's
+  // swatch from its first bar, which may be a pale one).
+  function legend(chart) {
+    var items = window.Chart.defaults.plugins.legend.labels.generateLabels(chart);
+    items.forEach(function (item) {
+      item.fillStyle = item.strokeStyle = PALETTE[item.datasetIndex % PALETTE.length];
+    });
+    return items;
+  }
+
   function buildConfig(kind, spec) {
     var horizontal = kind === "horizontalBar";
     var isLine = kind === "line";
+    var highlight = Array.isArray(spec.highlight) ? spec.highlight : [];
     var values = [];
     var datasets = spec.datasets.map(function (ds, i) {
       var colour = PALETTE[i % PALETTE.length];
+      var paint = shaded(colour, highlight);
       values = values.concat(ds.data.filter(function (v) { return v !== null; }));
       return {
         label: ds.label,
         data: ds.data,
-        backgroundColor: colour,
-        borderColor: colour,
+        backgroundColor: paint,
+        borderColor: paint,
+        segment: { borderColor: paint },
+        pointRadius: function (ctx) { return highlight[ctx.dataIndex] ? 5 : 3; },
         borderWidth: isLine ? 2 : 0,
         fill: false,
         spanGaps: false  // a missing month is a gap, not a straight line pretending to be data
@@ -36,7 +64,10 @@
     var stacked = Boolean(spec.stacked);
     var valueAxis = { beginAtZero: true, stacked: stacked, ticks: integers ? { precision: 0 } : {} };
     if (spec.y_label) { valueAxis.title = { display: true, text: String(spec.y_label) }; }
-    var categoryAxis = { stacked: stacked };
+    // The chosen period's month reads in bold on the axis, even when its bar is zero.
+    var categoryAxis = { stacked: stacked, ticks: { font: function (ctx) {
+      return highlight[ctx.index] ? { weight: "bold" } : {};
+    } } };
     return {
       type: TYPES[kind],
       data: { labels: spec.labels, datasets: datasets },
@@ -47,7 +78,7 @@
         animation: false,            // deterministic screenshots and browser tests
         // With horizontal bars the values run along x, so the value-axis settings move there.
         scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
-        plugins: { legend: { display: datasets.length > 1 } }
+        plugins: { legend: { display: datasets.length > 1, labels: { generateLabels: legend } } }
       }
     };
   }

@@ -28,9 +28,10 @@ def network(clock: Clock, make_centre: Callable, make_user: Callable, make_board
 
 
 def figures(view: str, args: dict[str, str], actor: User) -> dict[str, Any]:
+    """Every figure of a view by key, the headline's (overview) with the cards'."""
     with english():
         result = compute_view(view, args, actor)
-    return {figure.key: figure.value for figure in result.figures}
+    return {figure.key: figure.value for figure in result.headline + result.figures}
 
 
 def table(view: str, name: str, args: dict[str, str], actor: User, full: bool = False) -> list:

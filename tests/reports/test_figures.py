@@ -26,6 +26,7 @@ def test_overview_all_time(network, admin):
         "agreements_open": 4,  # a2 a3 a4 a5
         "agreements_done": 2,  # a1 a6
         "agreements_overdue": 2,  # a2 (due 30 Nov), a5 (due 14 Dec); a4 due today is not late
+        "patients_referred_to_hito": 9,  # La Raza k1 k2 k11 k13 k14, Siglo XXI k3 k4 k12 k15
     }
 
 
@@ -46,6 +47,7 @@ def test_overview_october(network, admin):
         "agreements_open": 3,  # a2 a4 a5 (sessions S1, T1)
         "agreements_done": 1,  # a1
         "agreements_overdue": 2,  # a2 a5
+        "patients_referred_to_hito": 4,  # k1 k2 k13 k3 (r11 proposed; r12, r13 not HITO)
     }
 
 
@@ -241,9 +243,10 @@ def test_sessions_per_month(network, admin):
         {"month": "2026-11", "case_review": 1, "training": 1, "keynote": 1},
         {"month": "2026-12", "case_review": 0, "training": 0, "keynote": 0},
     ]
-    assert table("sessions", "sessions_by_month", OCTOBER, admin) == [
-        {"month": "2026-10", "case_review": 2, "training": 1, "keynote": 0},
-    ]
+    # A one-month period is charted among the eleven months before it (test_figures_page).
+    assert table("sessions", "sessions_by_month", OCTOBER, admin)[-1] == {
+        "month": "2026-10", "case_review": 2, "training": 1, "keynote": 0, "chosen": "Yes",
+    }  # fmt: skip
 
 
 def test_outcomes_all_time(network, admin):
