@@ -8,16 +8,23 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CATALOGS := $(wildcard telemed/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
+# The browser tests' tools from the npm registry (axe-core, package-lock.json), when npm is here.
+NPM := $(shell command -v npm 2>/dev/null)
+NODE_STAMP := node_modules/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: run test install lint migrate demo translations extract-messages clean rehearse
 
-install: $(STAMP) $(COMPILED)
+install: $(STAMP) $(COMPILED) $(if $(NPM),$(NODE_STAMP))
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 %.mo: %.po $(STAMP)
@@ -55,4 +62,4 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel update -i telemed/translations/messages.pot -d telemed/translations --no-fuzzy-matching --ignore-obsolete --width 0
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules
