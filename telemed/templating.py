@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -11,8 +12,8 @@ from flask_babel import get_locale
 from telemed.auth.labels import DISCIPLINE_LABELS, ROLE_LABELS
 from telemed.cases import labels as case_labels
 from telemed.centres.labels import CAPABILITY_LABELS, KIND_LABELS
-from telemed.core import vocabulary
-from telemed.core.formatting import local_date, local_datetime
+from telemed.core import vocabulary, zones
+from telemed.core.formatting import hours, local_date, local_datetime, viewer_zone, when
 from telemed.core.schemas import MEXICAN_TIMEZONES
 
 
@@ -21,9 +22,28 @@ def choices(labels: Mapping[Any, Any]) -> list[tuple[str, str]]:
     return [(getattr(key, "value", key), str(label)) for key, label in labels.items()]
 
 
+def page_when(
+    start: datetime, end: datetime | None = None, *, zone: str, record: bool = False
+) -> str:
+    """``when(session.starts_at, session.ends_at, zone=board.timezone)`` in a page: the
+    board's clock, and the reader's when it reads otherwise."""
+    return when(start, zone, end, viewer_zone=viewer_zone(), record=record)
+
+
+def zone_choices() -> dict[str, list[tuple[str, str]]]:
+    """The zones of Mexico for a ``<select>``, by the place people name them by in the
+    reader's language (so per page, not once at start-up)."""
+    names = sorted((zones.place(zone), zone) for zone in MEXICAN_TIMEZONES)
+    return {"timezone_choices": [(zone, name) for name, zone in names]}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdt"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date
+    app.jinja_env.filters["hours"] = hours
+    app.jinja_env.filters["zone_place"] = zones.place
+    app.jinja_env.filters["zone_time"] = zones.zone_time
+    app.context_processor(zone_choices)
     app.jinja_env.globals.update(
         labels={
             "status": case_labels.STATUS_LABELS,
@@ -40,7 +60,5 @@ def init_app(app: Flask) -> None:
         },
         current_locale=lambda: str(get_locale()),
         choices=choices,
-        timezone_choices=[
-            (zone, zone.removeprefix("America/").replace("_", " ")) for zone in MEXICAN_TIMEZONES
-        ],
+        when=page_when,
     )

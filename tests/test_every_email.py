@@ -48,6 +48,7 @@ from telemed.sessions.service import close_due_agendas
 from tests.conftest import base_url, committed
 from tests.scenes.referrals import recommend
 from tests.scenes.session import item_for
+from tests.scenes.times import technical_times, visible_text
 
 EMAILS = Path(__file__).resolve().parents[1] / "templates" / "emails"
 # Layouts and shared pieces start with "_" or are the base layouts: not kinds of their own.
@@ -184,4 +185,19 @@ def test_every_email_names_codes_and_links_home_only(
                          if not link.startswith(home) and link != room]  # fmt: skip
             if part != "subject" and home not in text:  # else the link check proved nothing
                 problems.append(f"{locale} {part}: no link to the service")
+    assert problems == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_email_says_times_as_people_do(
+    app: Flask, world: dict[str, Any], make_user: Callable[..., User], kind: str
+) -> None:
+    """No "GMT", "PST (America/Tijuana)" or "2026-03-05 18:00" in any email (issue 17): the
+    session's time on its board's clock by city, and the Tijuana reader's own beside it."""
+    problems: list[str] = []
+    for locale in ("es_MX", "en"):
+        user = make_user(Role.REFERRING, locale=locale, timezone="America/Tijuana")
+        for part, text in rendered(kind, user, world):
+            shown = visible_text(text) if part == "html" else text
+            problems += [f"{locale} {part}: {found}" for found in technical_times(shown)]
     assert problems == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from telemed.audit.schemas import AuditQuerySchema
 from telemed.auth.decorators import admin_required
 from telemed.core.clock import local_day_start, now_utc
 from telemed.core.csv_export import csv_download
+from telemed.core.formatting import local_datetime
 from telemed.core.schemas import load_or_raise
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -25,7 +26,21 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 def index() -> ResponseReturnValue:
     filters = load_or_raise(AuditQuerySchema(), request.args.to_dict())
     page = service.search(bounds(filters), filters["page"])
-    return render_template("admin/audit.html", page=page, filters=filters)
+    return render_template("admin/audit.html", page=page, filters=filters, shown=shown)
+
+
+def shown(value: Any) -> Any:
+    """A detail as the page shows it: an instant the service recorded in ISO form
+    ("2026-03-06T00:02:00+00:00") as the other times of the page, on the reader's clock. The
+    export keeps the recorded value."""
+    if isinstance(value, str) and "T" in value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            return local_datetime(moment)
+    return value
 
 
 @bp.get("/export.csv")

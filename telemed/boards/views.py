@@ -45,7 +45,6 @@ def board_helpers() -> dict[str, Any]:
             "section": session_labels.SECTION_LABELS,
             "day_off_policy": board_kind_labels.DAY_OFF_POLICY_LABELS,
         },
-        "board_time": board_time,
         "moved_from": moved_from,
     }
 

@@ -14,6 +14,7 @@ from telemed.boards.labels import SESSION_KIND_LABELS
 from telemed.certificates import service as certificates
 from telemed.certificates.models import Certificate
 from telemed.certificates.pdf import CertificateText, certificate_pdf
+from telemed.core.formatting import when
 from telemed.extensions import limiter
 from telemed.sessions import service as session_service
 
@@ -26,13 +27,12 @@ def verify_limit() -> str:
 
 
 def when_text(certificate: Certificate) -> str:
-    """The session's date and times on the board's clock, in the reader's language."""
+    """The session's date and times on the board's clock, in the reader's language, with the
+    year (a certificate is a record)."""
     session = certificate.session
-    zone = ZoneInfo(session.board.timezone)
-    start = (session.started_at or session.starts_at).astimezone(zone)
-    end = (session.ended_at or session.ends_at).astimezone(zone)
-    return _("on %(date)s, %(start)s–%(end)s (%(zone)s)", date=format_date(start.date(), "long"),
-             start=f"{start:%H:%M}", end=f"{end:%H:%M}", zone=session.board.timezone)  # fmt: skip
+    start = session.started_at or session.starts_at
+    end = session.ended_at or session.ends_at
+    return _("on %(when)s", when=when(start, session.board.timezone, end, record=True))
 
 
 def pdf_response(certificate: Certificate) -> Response:

@@ -11,10 +11,9 @@ from flask_login import current_user, login_required
 
 from telemed.auth.decorators import roles_required
 from telemed.auth.models import Discipline, Role
-from telemed.core import transaction
+from telemed.core import formatting, transaction
 from telemed.core.errors import DomainError, InputError, NotFound
 from telemed.core.flashing import flash_error
-from telemed.core.formatting import wall_clock
 from telemed.extensions import csrf
 from telemed.invites import rsvp, rsvp_links
 from telemed.invites import service as invites
@@ -76,7 +75,12 @@ def rsvp_page(
             partstat=partstat,
             answer=rsvp_links.ANSWER_LABELS[partstat],
             answered=rsvp.PARTSTAT_LABELS[partstat],
-            when=wall_clock(session.starts_at, attendee.user.display_timezone, session.ends_at),
+            when=formatting.when(
+                session.starts_at,
+                session.board.timezone,
+                session.ends_at,
+                viewer_zone=attendee.user.display_timezone,
+            ),
             token=token,
             others=others,
         )

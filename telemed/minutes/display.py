@@ -1,5 +1,7 @@
 """The minutes as a reader sees them: labels in the reader's language, times on the
-board's clock (the minutes' official time). The HTML pages and the PDF both render this."""
+board's clock (the minutes' official time), named as people say it ("hora de la Ciudad de
+México") and dated with the year, as a record is. The HTML pages and the PDF both render
+this."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from telemed.auth.labels import DISCIPLINE_LABELS
 from telemed.auth.models import Discipline
 from telemed.boards.labels import SESSION_KIND_LABELS
 from telemed.boards.models import SessionKind
+from telemed.core.formatting import hours, say_day
+from telemed.core.zones import zone_time
 from telemed.referrals.labels import REFERRAL_STATUS_LABELS, TRANSPLANT_TYPE_LABELS
 from telemed.referrals.models import ReferralStatus, TransplantType
 from telemed.room.labels import ATTENDANCE_ROLE_LABELS, RECOMMENDATION_CATEGORY_LABELS
@@ -53,7 +57,7 @@ def label(labels: dict[Any, Any], enum_cls: type, value: str | None) -> str:
 
 
 def long_date(value: str) -> str:
-    return format_date(date.fromisoformat(value), "full")
+    return say_day(date.fromisoformat(value), with_year=True)
 
 
 def short_date(value: str | None) -> str:
@@ -61,7 +65,12 @@ def short_date(value: str | None) -> str:
 
 
 def clock(value: str, zone: ZoneInfo) -> str:
-    return datetime.fromisoformat(value).astimezone(zone).strftime("%H:%M")
+    return hours(datetime.fromisoformat(value).astimezone(zone))
+
+
+def span(start: str, end: str, zone: ZoneInfo) -> str:
+    return hours(datetime.fromisoformat(start).astimezone(zone),
+                 datetime.fromisoformat(end).astimezone(zone))  # fmt: skip
 
 
 def display(content: dict[str, Any]) -> dict[str, Any]:
@@ -74,9 +83,10 @@ def display(content: dict[str, Any]) -> dict[str, Any]:
         "kind_label": label(SESSION_KIND_LABELS, SessionKind, session["kind"]),
         "extraordinary": session["extraordinary"],
         "date": long_date(session["date"]),
-        "timezone": content["board"]["timezone"],
+        "zone": zone_time(content["board"]["timezone"]),
         "start": clock(session["start"], zone),
         "end": clock(session["end"], zone),
+        "hours": span(session["start"], session["end"], zone),
         "start_scheduled": not session["start_recorded"],
         "end_scheduled": not session["end_recorded"],
         "topic": content.get("topic"),

@@ -27,7 +27,7 @@ def minutes_pdf(m: dict[str, Any], *, status: str, addenda: list[tuple[str, str,
     start = m["start"] + (" " + _("(scheduled)") if m["start_scheduled"] else "")
     end = m["end"] + (" " + _("(scheduled)") if m["end_scheduled"] else "")
     doc.item(_("Start: %(start)s · End: %(end)s (%(zone)s)", start=start, end=end,
-               zone=m["timezone"]))  # fmt: skip
+               zone=m["zone"]))  # fmt: skip
     if m["topic"]:
         doc.item(_("Topic: %(topic)s", topic=m["topic"]))
     if m["speaker"]:

@@ -3,11 +3,11 @@ training and keynote sessions. Readers: whoever may enter the session room."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from telemed.auth.service import is_safe_next
 from telemed.certificates import service as certificates
 from telemed.core.errors import InputError, InvalidTransition
 from telemed.core.flashing import flash_error, refused
+from telemed.core.formatting import local_datetime
 from telemed.minutes import content as minutes_content
 from telemed.minutes import service as minutes
 from telemed.minutes.display import display
@@ -52,10 +53,15 @@ def room_session(session_id: int) -> BoardSession:
     return session_service.get_session(session_id)
 
 
+def record_time(record: minutes.MinutesRecord, moment: datetime) -> str:
+    """A moment of the minutes' life on the board's clock, named: the record's own time."""
+    return local_datetime(moment, record.content["board"]["timezone"], say_zone=True)
+
+
 def status_line(record: minutes.MinutesRecord) -> str:
     if record.final and record.finalised_at is not None:
         return _("Final minutes, finalised %(when)s by %(name)s.",
-                 when=format_datetime(record.finalised_at, "d MMM y, HH:mm ZZZZ"),
+                 when=record_time(record, record.finalised_at),
                  name=record.finalised_by or "")  # fmt: skip
     return _("Draft: generated from the session record; it changes until the coordinator "
              "finalises it.")  # fmt: skip
@@ -122,10 +128,7 @@ def pdf(session_id: int) -> ResponseReturnValue:
     body = minutes_pdf(
         display(record.content),
         status=status_line(record),
-        addenda=[
-            (format_datetime(a.at, "d MMM y, HH:mm ZZZZ"), a.author.name, a.text)
-            for a in record.addenda
-        ],
+        addenda=[(record_time(record, a.at), a.author.name, a.text) for a in record.addenda],
     )
     name = f"minuta-{session.board_id}-{session.number}.pdf"
     response = Response(body, mimetype="application/pdf")

@@ -5,7 +5,8 @@
 message as HTML (it gets ``subject`` for its title). Both extend ``emails/base.txt`` /
 ``emails/base.html``. Besides what the caller passes, a template gets ``recipient``,
 ``lang``, ``external_url`` (links from the URL map at the configured address, never the
-request's), ``when`` (a moment or a span on the recipient's clock) and ``long_date``. A name
+request's), ``when`` (a session's moment or span on its board's clock ``zone``, and on
+the recipient's when that reads otherwise) and ``long_date``. A name
 a template uses that nobody passed is an error, not a blank in someone's inbox.
 """
 
@@ -19,7 +20,7 @@ from flask import current_app
 from jinja2 import Environment, StrictUndefined, TemplateError
 
 from telemed.auth.models import User
-from telemed.core.formatting import local_date, wall_clock
+from telemed.core.formatting import local_date, when
 from telemed.core.links import external_url
 from telemed.outbox.service import Queued, enqueue, in_language_of, user_locale
 
@@ -77,10 +78,10 @@ def render(kind: str, user: User, **context: Any) -> RenderedEmail:
 
 def helpers(user: User) -> dict[str, Any]:
     """What every email template may use about its recipient."""
-    zone = user.display_timezone
+    own_zone = user.display_timezone
 
-    def when(start: datetime, end: datetime | None = None) -> str:
-        return wall_clock(start, zone, end)
+    def session_when(start: datetime, end: datetime | None = None, *, zone: str) -> str:
+        return when(start, zone, end, viewer_zone=own_zone)
 
     def long_date(value: date) -> str:
         return local_date(value, "long")
@@ -89,7 +90,7 @@ def helpers(user: User) -> dict[str, Any]:
         "recipient": user,
         "lang": user_locale(user).replace("_", "-"),
         "external_url": external_url,
-        "when": when,
+        "when": session_when,
         "long_date": long_date,
     }
 

@@ -104,7 +104,6 @@ def attendance_context(session: BoardSession) -> dict[str, Any]:
         "attendance": service.room_attendance(session),
         "local_start": board_local(session, session.started_at),
         "local_end": board_local(session, session.ended_at),
-        "board_local": board_local,
     }
 
 

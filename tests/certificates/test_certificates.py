@@ -69,7 +69,8 @@ def test_a_person_present_downloads_their_certificate_once_issued(app, training)
     assert '"Hora Dorada: neutropenia febril"' in text
     assert "given by Dra. Ana Martínez Peña" in text
     assert "Capacitación en oncología pediátrica" in text
-    assert "on March 5, 2026, 18:00-19:15 (America/Mexico_City)" in text  # "–" mapped to "-"
+    # A record: with the year, on the board's clock ("–" mapped to "-").
+    assert "on Thursday 5 March 2026, 18:00-19:15 (Mexico City time)" in text
     assert f"Verification code: {certificate.code}" in text
     assert f"http://127.0.0.1:5000/verify/{certificate.code}" in text
 

@@ -85,12 +85,18 @@ def test_placing_a_case_invites_the_board_and_the_referring_doctor(
     [doctor] = invites_to(referring, session)
     assert doctor.subject == f"Invitation: {panel.name}, session {session.number}"
     # Thursday 18:00 in Mexico City is 16:00 in Tijuana (PST until 8 March).
-    assert "16:00–17:30 PST (America/Tijuana)" in doctor.body_text
-    assert "16:00–17:30 PST (America/Tijuana)" in doctor.body_html
+    assert (
+        "Thursday 5 March, 18:00–19:30 (Mexico City time); 16:00–17:30 your time (Tijuana)"
+        in doctor.body_text
+    )
+    assert (
+        "Thursday 5 March, 18:00–19:30 (Mexico City time); 16:00–17:30 your time (Tijuana)"
+        in doctor.body_html
+    )
     assert entry_of(session.pending_items[0].case).agenda_code in doctor.body_text
-    # The chair has no language or zone of their own: Spanish, Mexico City time.
+    # The chair has no language or zone of their own: Spanish, Mexico City time only.
     [to_chair] = invites_to(chair, session)
-    assert "jueves, 5 de marzo de 2026, 18:00–19:30 CST (America/Mexico_City)" in (
+    assert "jueves 5 de marzo, 18:00–19:30 h (hora de la Ciudad de México)\n" in (
         to_chair.body_text
     )
     # The other sessions have no case of the doctor: only the board is invited there.

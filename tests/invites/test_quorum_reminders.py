@@ -125,7 +125,10 @@ def test_reminders_24_hours_and_1_hour_before_not_to_decliners_and_not_twice(
     }
     [to_doctor] = [m for m in day_before if m.to_user_id == referring.id]
     assert to_doctor.subject == f"Reminder: {panel.name}, session {session.number}, in 24 hours"
-    assert "16:00–17:30 PST (America/Tijuana)" in to_doctor.body_text
+    assert (
+        "Thursday 5 March, 18:00–19:30 (Mexico City time); 16:00–17:30 your time (Tijuana)"
+        in to_doctor.body_text
+    )
     assert session.room_url in to_doctor.body_text
     assert PATIENT_REFERENCE not in to_doctor.body_text
 

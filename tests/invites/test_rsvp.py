@@ -50,7 +50,10 @@ def test_the_link_asks_first_and_the_button_answers(app, invited, referring, clo
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert f'action="{path}"' in text and 'type="submit"' in text
-    assert "16:00–17:30 PST (America/Tijuana)" in text  # the doctor's own clock
+    # The board's clock by its city, and the doctor's own beside it.
+    assert (
+        "Thursday 5 March, 18:00–19:30 (Mexico City time); 16:00–17:30 your time (Tijuana)" in text
+    )
     assert answer_of(invited, referring) == (PartStat.NEEDS_ACTION, None)  # a GET did nothing
     assert answers() == []
 

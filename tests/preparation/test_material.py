@@ -291,7 +291,8 @@ def test_the_flag_job_emails_the_referring_doctor_once_and_marks_the_timeline(
     item = item_for(agenda, own_case)
     assert item.agenda_code in body and own_case.code in body
     assert "- Immunophenotype" in body and "- Minimal residual disease" in body
-    assert "21:59" in body and "America/Tijuana" in body  # the cut-off on the doctor's clock
+    # The cut-off on the board's clock, and on the doctor's.
+    assert "Tuesday 3 March, 23:59 (Mexico City time); 21:59 your time (Tijuana)" in body
     assert f"/cases/{own_case.id}" in body
     assert PATIENT_REFERENCE not in body + email.subject
     assert own_case.diagnosis_text not in body

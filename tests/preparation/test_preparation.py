@@ -101,7 +101,8 @@ def test_before_the_cut_off_members_are_told_preparation_has_not_opened(
 
     page = text_of(client.get(f"/sessions/{agenda.id}/preparation"))
     closed = plain(section(page, "preparation-closed"))
-    assert "Preparation opens when the agenda closes, 3 Mar 2026, 23:59" in closed
+    opens = "Preparation opens when the agenda closes, Tuesday 3 March, 23:59 (Mexico City time)."
+    assert opens in closed
     assert 'id="preparation-agenda"' not in page
     case_page = text_of(client.get(f"/cases/{own_case.id}"))
     assert "Preparation opens when the agenda closes" in plain(section(case_page, "preparation"))

@@ -71,20 +71,24 @@ def test_thursday_18_mexico_city_as_a_tijuana_doctor_sees_it(
     assert shown(session, TIJUANA) == tijuana
     assert shown(session, CANCUN) == "19:00"
 
-    # What the referring doctor and the coordinator read on the case page.
-    assert f", {tijuana} " in scheduled_line(app, referring, mine)
-    assert ", 18:00 " in scheduled_line(app, coordinator, mine)
+    # What the referring doctor and the coordinator read on the case page: the board's
+    # clock, and the doctor's own beside it.
+    assert f"; {tijuana}–" in scheduled_line(app, referring, mine)
+    assert ", 18:00–19:30 (Mexico City time), " in scheduled_line(app, coordinator, mine)
 
     # What each attendee reads in the agenda email: their own zone.
     clock.set(session.cutoff_at)
     close_due_agendas()
     bodies = {m.to_address: m.body_text for m in emails("agenda_closed")}
     day = session.starts_at.astimezone(MEXICO_CITY).date()
-    when = f"{day.day} de {MONTHS_ES[day.month]} de {day.year}, "
-    assert f"{when}{tijuana}–" in bodies[referring.email]
-    assert f" {label} (America/Tijuana)" in bodies[referring.email]
-    assert f"{when}19:00–20:30 EST (America/Cancun)" in bodies[other_referring.email]
-    assert f"{when}18:00–19:30 CST (America/Mexico_City)" in bodies[chair.email]
+    when = (
+        f"jueves {day.day} de {MONTHS_ES[day.month]}, 18:00–19:30 h (hora de la Ciudad de México)"
+    )
+    assert f"{when}; {tijuana}–" in bodies[referring.email]
+    assert " h en su hora (Tijuana)" in bodies[referring.email]
+    assert label not in bodies[referring.email]  # no "PST", no "America/Tijuana"
+    assert f"{when}; 19:00–20:30 h en su hora (Cancún)" in bodies[other_referring.email]
+    assert f"{when}\n" in bodies[chair.email]  # the chair's clock is the board's
 
 
 def test_profile_zone_overrides_the_centres(make_board, accepted, referring, clock):
@@ -98,7 +102,10 @@ def test_profile_zone_overrides_the_centres(make_board, accepted, referring, clo
     clock.set(session.cutoff_at)
     close_due_agendas()
     [mail] = [m for m in emails("agenda_closed") if m.to_address == referring.email]
-    assert "5 de marzo de 2026, 17:00–18:30 MST (America/Hermosillo)" in mail.body_text
+    assert (
+        "jueves 5 de marzo, 18:00–19:30 h (hora de la Ciudad de México); "
+        "17:00–18:30 h en su hora (Hermosillo)"
+    ) in mail.body_text
 
 
 def test_mexico_city_sessions_do_not_shift_in_utc_across_us_dst_changes(make_board, clock):
