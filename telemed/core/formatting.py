@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, format_datetime
 
+from telemed.core.clock import now_utc
+
 
 def local_datetime(value: datetime | None, style: str = "medium") -> str:
     """Shown in the viewer's time zone (Flask-Babel's selector), with its abbreviation."""
@@ -31,3 +33,10 @@ def wall_clock(start: datetime, zone_name: str, end: datetime | None = None) -> 
     day = format_date(local.date(), "full")
     hours = f"{local:%H:%M}" if end is None else f"{local:%H:%M}–{end.astimezone(zone):%H:%M}"
     return f"{day}, {hours} {local.tzname() or ''} ({zone_name})"
+
+
+def short_datetime(value: datetime) -> str:
+    """A moment to pick from a list, on the viewer's clock: "jue 10 dic, 18:00" (the year
+    only when it is not this year's), so a day and an hour read at a glance."""
+    pattern = "EEE d MMM, HH:mm" if value.year == now_utc().year else "EEE d MMM y, HH:mm"
+    return format_datetime(value, pattern)

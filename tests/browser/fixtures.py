@@ -10,6 +10,7 @@ use the database at the same moment.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from flask_babel import force_locale, gettext
 from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import browser_required
+from tests.conftest import PASSWORD, browser_required
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -137,3 +138,12 @@ def screenshot(page: Page) -> Callable[[str], None]:
             page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
 
     return take
+
+
+def log_in(page: Page, email: str, t: Callable[[str], str]) -> None:
+    """Log in through the form, as a person does, and wait until the form has gone."""
+    page.goto("/auth/login")
+    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
+    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
+    page.get_by_role("button", name=t("Log in"), exact=True).click()
+    expect(page.get_by_role("button", name=t("Log in"), exact=True)).to_have_count(0)

@@ -21,7 +21,7 @@ from telemed.extensions import db as _db
 from telemed.referrals.models import Referral, ReferralStatus
 from telemed.room.models import Recommendation
 from telemed.sessions.models import BoardSession
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import log_in
 from tests.scenes.boards import (  # noqa: F401
     PATIENT_REFERENCE,
     accept,
@@ -43,14 +43,6 @@ from tests.scenes.session import (  # noqa: F401  (the session ready to be held)
 )
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, email: str, t: Callable[[str], str]) -> None:
-    page.goto("/auth/login")
-    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
-    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Log in"), exact=True).click()
-    expect(page.get_by_role("button", name=t("Log in"), exact=True)).to_have_count(0)
 
 
 def test_a_session_from_agenda_to_final_minutes_and_the_doctor_reads_the_outcome(
