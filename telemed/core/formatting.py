@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from flask import has_request_context
-from flask_babel import format_date, get_timezone
+from flask_babel import format_date, format_datetime, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -134,3 +134,10 @@ def local_datetime(
 
 def local_date(value: date | None, style_name: str = "medium") -> str:
     return "" if value is None else format_date(value, style_name)
+
+
+def short_datetime(value: datetime) -> str:
+    """A moment to pick from a list, on the viewer's clock: "jue 10 dic, 18:00" (the year
+    only when it is not this year's), so a day and an hour read at a glance."""
+    pattern = "EEE d MMM, HH:mm" if value.year == now_utc().year else "EEE d MMM y, HH:mm"
+    return str(format_datetime(value, pattern))

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from telemed.sessions.models import DeferralReason, FlagReason, ItemOutcome, SessionStatus
+from telemed.core.formatting import short_datetime
+from telemed.sessions.models import (
+    BoardSession,
+    DeferralReason,
+    FlagReason,
+    ItemOutcome,
+    SessionStatus,
+)
 
 SESSION_STATUS_LABELS = {
     SessionStatus.PLANNED: _l("planned"),
@@ -51,3 +59,10 @@ SECTION_LABELS = {
     "agreements": _l("Reading of the agreements"),
     "close": _l("Closing"),
 }
+
+
+def session_choice(session: BoardSession) -> str:
+    """A session in a list to choose from: "jue 10 dic, 18:00 · n.º 540". People pick a
+    meeting by its day and hour; the number alone (540, 532, 533...) said neither."""
+    return _("%(when)s · no. %(number)d", when=short_datetime(session.starts_at),
+             number=session.number)  # fmt: skip

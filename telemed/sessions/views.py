@@ -25,6 +25,7 @@ from telemed.sessions import access as session_access
 from telemed.sessions import agenda as agenda_service
 from telemed.sessions import assignment, order_of_business
 from telemed.sessions import service as session_service
+from telemed.sessions.labels import session_choice
 from telemed.sessions.models import AgendaItem, BoardSession
 
 bp = Blueprint("sessions", __name__)
@@ -141,6 +142,7 @@ def session_detail(session_id: int) -> ResponseReturnValue:
     session = viewable_session(session_id)
     agenda = session.agenda
     can = session_access.actions_on(current_user, session)
+    others = agenda_service.other_open_sessions(session) if can.edit_agenda else []
     return render_template(
         "sessions/session.html",
         session=session,
@@ -153,7 +155,8 @@ def session_detail(session_id: int) -> ResponseReturnValue:
         # Members and coordinators record outcomes in the review panel of the session room.
         can_discuss=can.decide,
         can_reschedule=can.reschedule,
-        other_sessions=agenda_service.other_open_sessions(session) if can.edit_agenda else [],
+        # Where a case may go, by day and hour in date order (the one list for every row).
+        move_choices=[(other.id, session_choice(other)) for other in others],
         placeable=agenda_service.placeable_cases(session.board) if can.edit_agenda else [],
         attendance=rsvp.attendance(session, current_user),
         audience_choices=invites.audience_choices() if can.set_audience else [],

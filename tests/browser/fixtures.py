@@ -141,7 +141,8 @@ def screenshot(page: Page) -> Callable[[str], None]:
 
 
 def log_in(page: Page, email: str, t: Callable[[str], str]) -> None:
-    """Log in through the form as ``email`` (after logging out whoever was in this tab)."""
+    """Log in through the form as ``email`` (after logging out whoever was in this tab), as a
+    person does, and wait until the form has gone."""
     page.context.clear_cookies()
     page.goto("/auth/login")
     page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
