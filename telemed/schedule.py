@@ -16,7 +16,7 @@ from telemed.invites import replies
 from telemed.invites import service as invites
 from telemed.outbox import service as outbox
 from telemed.preparation import material
-from telemed.reports import rollups
+from telemed.reports import answers
 from telemed.sessions import assignment
 from telemed.sessions import service as sessions
 
@@ -54,7 +54,7 @@ JOBS: tuple[Job, ...] = (
         "answers from calendar clients"),
     Job("check_quorum", invites.check_quorum, minutes(15), "quorum warnings"),
     Job("send_reminders", invites.send_reminders, minutes(1), "reminders"),
-    Job("refresh_figures", rollups.refresh, minutes(15), "months rolled up"),
+    Job("refresh_figures", answers.refresh, minutes(15), "months rolled up"),
     Job("deliver_outbox", outbox.deliver_due, minutes(1), "emails sent"),
 )  # fmt: skip
 

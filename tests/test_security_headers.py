@@ -73,6 +73,7 @@ def answers(app: Flask, held: Held, coordinator: User, referring: User) -> dict[
         "private feed": anonymous.get(feed_path.group(0)),
         "public board feed": anonymous.get(f"/feeds/boards/{board.id}.ics"),
         "API JSON": doctor.get("/api/v1/me"),
+        "figures API": staff.get("/api/v1/stats?view=overview"),
         "API 401": anonymous.get("/api/v1/me"),
         "API 404": doctor.get("/api/v1/cases/999999"),
         "static file": anonymous.get("/static/telemed.css"),
@@ -117,6 +118,8 @@ def test_nothing_with_patient_data_may_be_stored_only_static_files_cache(every_a
             assert "no-store" not in cache, cache  # stylesheets and scripts may be cached
         elif name == "public board feed":
             assert cache == "public, max-age=900"  # published training sessions only
+        elif name == "figures API":
+            assert cache == "private, no-cache"  # aggregates, revalidated by their ETag
         else:
             assert "no-store" in cache, (name, cache)
 

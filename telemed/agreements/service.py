@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from telemed.agreements import notices
 from telemed.agreements.access import can_mark_done, visible_agreements
@@ -384,6 +384,13 @@ def overdue_agreements(user: User) -> list[Agreement]:
         .join(Board, Agreement.board_id == Board.id)
         .where(overdue_condition())
         .order_by(Agreement.due_date, Agreement.id)
+        # The dashboard names each one's board, session and case: loaded with the list, not
+        # one query per row (1,150 statements for 575 overdue agreements).
+        .options(
+            contains_eager(Agreement.board),
+            selectinload(Agreement.session),
+            selectinload(Agreement.case).load_only(Case.id),
+        )
     )
     if user.role is not Role.ADMIN:
         query = query.where(Board.coordinator_id == user.id)

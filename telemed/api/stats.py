@@ -9,10 +9,18 @@ from flask import request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from telemed.core.conditional import (
+    REVALIDATE,
+    client_has,
+    etag_of,
+    not_modified,
+    revalidating,
+)
 from telemed.core.schemas import load_or_raise
+from telemed.reports.answers import view_answers
 from telemed.reports.schemas import StatsOutSchema, StatsQuerySchema
 from telemed.reports.scope import build_scope
-from telemed.reports.service import VIEW_NAMES, run_view
+from telemed.reports.service import VIEW_NAMES
 
 blp = Blueprint(
     "stats_api", __name__, url_prefix="/api/v1/stats", description="The network's figures"
@@ -21,19 +29,28 @@ blp = Blueprint(
 
 @blp.route("", methods=["GET"])
 @blp.doc(parameters=[{"in": "query", "schema": StatsQuerySchema}])
-@blp.response(200, StatsOutSchema)
+@blp.response(200, StatsOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.alt_response(304, description="Not modified: the ETag given in If-None-Match still holds.")
 @login_required
-def stats() -> dict[str, Any]:
-    """Figures for a period and filters; every definition comes with its figure."""
+def stats() -> Any:
+    """Figures for a period and filters; every definition comes with its figure. Send the
+    ETag back in ``If-None-Match``: while the figures are the same the answer is a 304."""
     query = load_or_raise(
         StatsQuerySchema(), {**request.args, "view": request.args.getlist("view")}
     )
     scope = build_scope(current_user, request.args, full=query["full"])
-    views = query.get("view") or list(VIEW_NAMES)
-    return {
+    views = list(dict.fromkeys(query.get("view") or VIEW_NAMES))
+    _, found = view_answers(views, scope)
+    body = {
         "period": {
             "kind": scope.period.kind, "first": scope.period.first, "last": scope.period.last,
         },
         "filters": {"board": scope.board_filter, "centre": scope.centre, "state": scope.state},
-        "views": {name: run_view(name, scope).as_json() for name in dict.fromkeys(views)},
     }  # fmt: skip
+    etag = etag_of("stats", body, views, [answer.etag for answer in found])
+    if client_has(etag):
+        return not_modified(etag)
+    pairs = zip(views, found, strict=True)
+    body["views"] = {name: answer.result.as_json() for name, answer in pairs}
+    revalidating()
+    return body, 200, {"ETag": f'"{etag}"', "Cache-Control": REVALIDATE}

@@ -11,15 +11,19 @@ static files, calendar feeds, PDFs and attachments):
   ``Referrer-Policy`` that never sends a page's address (case and session ids) elsewhere;
 - ``Strict-Transport-Security`` when the service is served over HTTPS (production, or an
   ``https://`` ``TELEMED_BASE_URL``);
-- ``Cache-Control: private, no-store`` on everything but the static assets and answers a
-  view declared ``public`` (a board's published training calendar): pages, API answers,
-  calendars, PDFs and attachments may carry patient data and must not stay in a shared
-  computer's cache or a proxy. Static files keep their caching.
+- ``Cache-Control: private, no-store`` on everything but the static assets, answers a
+  view declared ``public`` (a board's published training calendar) and answers a view
+  declared to revalidate by their ETag (``core/conditional.py``: the figures, which hold
+  no patient data, ``private, no-cache``): pages, API answers, calendars,
+  PDFs and attachments may carry patient data and must not stay in a shared computer's
+  cache or a proxy. Static files keep their caching.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
+
+from telemed.core.conditional import declared_revalidating
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -62,7 +66,12 @@ def secure_headers(response: Response) -> Response:
         response.headers[name] = value
     if served_over_https():
         response.headers["Strict-Transport-Security"] = HSTS
-    if request.endpoint != STATIC_ENDPOINT and not response.cache_control.public:
+    if request.endpoint != STATIC_ENDPOINT and not keeps_caching(response):
         response.headers["Cache-Control"] = NO_STORE
         response.headers.pop("Expires", None)
     return response
+
+
+def keeps_caching(response: Response) -> bool:
+    """A public answer, or one its view declared to revalidate by its ETag."""
+    return bool(response.cache_control.public) or declared_revalidating(response)

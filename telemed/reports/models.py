@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from telemed.core.clock import now_utc
@@ -71,3 +71,28 @@ class StatsRollupTotals(Model):
     first_month: Mapped[date] = mapped_column(Date)
     through: Mapped[date] = mapped_column(Date)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class StatsVersion(Model):
+    """One row (``id`` 1) whose ``value`` rises in the same transaction as any change to the
+    data the figures read (``reports/version.py``): a stored answer of an older version is
+    never served, and every web server sees the same number."""
+
+    __tablename__ = "stats_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StatsAnswer(Model):
+    """A computed dashboard view, stored for the next reader with the same key (the view,
+    the viewer's scope after the access rules, the filters, the language) while the data's
+    version is ``version`` and the clock is before ``valid_until``."""
+
+    __tablename__ = "stats_answers"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # a digest of the key
+    version: Mapped[int] = mapped_column(BigInteger)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    etag: Mapped[str] = mapped_column(String(64))  # a digest of the payload
+    payload: Mapped[str] = mapped_column(Text)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from telemed.auth.models import Role, User
 from telemed.boards.models import Board, BoardSpecialty
@@ -158,7 +158,9 @@ def visible_boards(actor: User) -> list[Board]:
         query = select(Board).where(Board.coordinator_id == actor.id)
     else:
         raise Forbidden(str(_l("Only administrators and coordinators see the network's figures.")))
-    return list(db.session.scalars(query.order_by(Board.name)))
+    # Their specialties with them: the scope's clock groups route cases by specialty.
+    query = query.options(joinedload(Board.specialties))
+    return list(db.session.scalars(query.order_by(Board.name)).unique())
 
 
 def build_scope(actor: User, args: Mapping[str, str], *, full: bool = False) -> Scope:

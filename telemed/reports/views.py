@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_login import current_user
@@ -14,9 +24,10 @@ from telemed.audit import service as audit
 from telemed.auth.decorators import roles_required
 from telemed.auth.models import Role
 from telemed.centres.service import list_centres
+from telemed.core.conditional import client_has, etag_of, not_modified, revalidated
 from telemed.core.csv_export import csv_download
 from telemed.core.errors import InputError
-from telemed.reports import service
+from telemed.reports import answers, service
 from telemed.reports.period import PERIOD_LABELS
 from telemed.reports.scope import build_scope, visible_boards
 from telemed.reports.tables import csv_header, csv_rows
@@ -54,10 +65,24 @@ def view(view: str) -> ResponseReturnValue:
     except InputError as err:
         return render_template("reports/dashboard.html", view=view, result=None, scope=None,
                                errors=err.errors, **filter_choices()), 422  # fmt: skip
-    result = service.run_view(view, scope)
+    current, (answer,) = answers.view_answers([view], scope)
+    etag = page_etag(answer, current)
+    if "_flashes" not in session and client_has(etag):
+        return not_modified(etag)
     # After the view: it commits (keeping roll-ups it built), which expires loaded rows.
-    return render_template("reports/dashboard.html", view=view, result=result, scope=scope,
-                           errors={}, **filter_choices())  # fmt: skip
+    page = render_template("reports/dashboard.html", view=view, result=answer.result,
+                           scope=scope, errors={}, **filter_choices())  # fmt: skip
+    return revalidated(make_response(page), etag)
+
+
+def page_etag(answer: answers.Answer, current: int) -> str:
+    """The page is the answer (its key: view, scope, day, language) plus what the layout
+    shows of the reader — name, role, the form token of their session — and the filter
+    lists, which change only with the data's version."""
+    user = current_user
+    token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    return etag_of("reports.view", answer.key, answer.etag, current, user.id, user.name,
+                   user.role, token, request.full_path)  # fmt: skip
 
 
 @bp.get("/<view>/<table>.csv")

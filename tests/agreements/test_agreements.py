@@ -6,6 +6,7 @@ referrals."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -346,3 +347,33 @@ def test_the_referral_status_shown_in_follow_up_is_todays(
     html = room(app, chair, "_room_follow_up", second)
     assert f'id="follow-up-referral-{referral.id}"' in html
     assert "scheduled" in html and "Apr 2, 2026" in html
+
+
+def test_the_dashboard_loads_overdue_agreements_with_their_sessions_at_once(
+    app, board, coordinator, clock
+):
+    """Each overdue agreement names its session: read with the list, not one query per row
+    (575 overdue agreements made 1,169 statements and took a second and a half)."""
+    from tests.scenes.statements import statements
+
+    generate_sessions()
+    sessions = sessions_of(board)
+    agree(coordinator, sessions[0], due_date="2026-03-10")
+    for session in sessions[1:5]:
+        agree(coordinator, session, due_date="2026-03-20")
+    db.session.commit()
+    client = client_for(app, coordinator)
+    clock.set(utc(2026, 3, 11, 12, 0))  # one overdue
+    client.get("/boards/dashboard")
+    with statements() as few:
+        client.get("/boards/dashboard")
+    clock.set(utc(2026, 3, 21, 12, 0))  # five overdue, each of another session
+    with statements() as more:
+        html = client.get("/boards/dashboard").get_data(as_text=True)
+    assert html.count('id="overdue-agreement-') == 5
+    assert one_by_one(more) == one_by_one(few)
+
+
+def one_by_one(sent: list[str]) -> list[str]:
+    """Sessions loaded by their id, one statement each (a lazy load per row)."""
+    return [sql for sql in sent if re.search(r"WHERE board_sessions\.id = (\?|%\(\w+\)s)$", sql)]

@@ -391,3 +391,15 @@ def test_definitions_fingerprint_does_not_move_with_the_clock(network, clock, fr
     definitions_fingerprint.cache_clear()
     clock.advance(timedelta(days=40))
     assert definitions_fingerprint(db.engine.dialect) == stamp
+
+
+def test_months_around_reads_each_instant_on_every_clock():
+    """The months an instant falls in from 12 h behind to 14 h ahead of UTC, for every hour
+    of the days around a month's end (the rewrite reads only the day and the hour)."""
+    from datetime import UTC, datetime
+
+    start = datetime(2026, 10, 30, 0, 0, tzinfo=UTC)
+    for quarter_hour in range(4 * 24 * 4):
+        moment = start + timedelta(minutes=15 * quarter_hour)
+        expected = {(moment + timedelta(hours=shift)).date().replace(day=1) for shift in (-12, 14)}
+        assert rollups.months_around([moment]) == expected, moment
