@@ -13,6 +13,7 @@ from telemed.cases import labels as case_labels
 from telemed.centres.labels import CAPABILITY_LABELS, KIND_LABELS
 from telemed.core import vocabulary
 from telemed.core.formatting import local_date, local_datetime
+from telemed.core.keyset import page_url
 from telemed.core.schemas import MEXICAN_TIMEZONES
 
 
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
             "discipline": DISCIPLINE_LABELS,
         },
         current_locale=lambda: str(get_locale()),
+        page_url=page_url,
         choices=choices,
         timezone_choices=[
             (zone, zone.removeprefix("America/").replace("_", " ")) for zone in MEXICAN_TIMEZONES

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from telemed.audit import service as audit
 from telemed.auth.models import ApiToken, User
@@ -65,10 +66,12 @@ def active_tokens(user: User) -> list[ApiToken]:
 
 
 def user_for_secret(secret: str) -> User | None:
+    """The active owner of a live token: one statement on the unique index of
+    ``token_hash`` (the token, its user and the user's centre together; it was two)."""
     token = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.active:
         return None
