@@ -22,6 +22,12 @@ def choices(labels: Mapping[Any, Any]) -> list[tuple[str, str]]:
     return [(getattr(key, "value", key), str(label)) for key, label in labels.items()]
 
 
+def translated(labels: Mapping[Any, Any]) -> dict[Any, str]:
+    """A labels mapping with its lazy strings translated now, for a page that shows the
+    same few labels on every row of a list (one translation each instead of one per row)."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localdt"] = local_datetime
     app.jinja_env.filters["localdate"] = local_date
@@ -42,6 +48,7 @@ def init_app(app: Flask) -> None:
         current_locale=lambda: str(get_locale()),
         page_url=page_url,
         choices=choices,
+        translated=translated,
         timezone_choices=[
             (zone, zone.removeprefix("America/").replace("_", " ")) for zone in MEXICAN_TIMEZONES
         ],

@@ -49,6 +49,9 @@ def staff_session(session_id: int) -> BoardSession:
     return session_service.get_session(session_id)
 
 
+LIST_QUERY = SessionListQuerySchema()  # one for every request (see cases.service.LIST_QUERY)
+
+
 # --- shaping --------------------------------------------------------------------------
 
 
@@ -106,7 +109,7 @@ def renamed(err: InputError, **names: str) -> InputError:
 def list_sessions() -> Response:
     """Sessions the caller may see, earliest first; ``from``/``to`` are days in the caller's
     time zone (inclusive). Follow `next` for the rest (page numbers also work)."""
-    filters = load_or_raise(SessionListQuerySchema(), dict(request.args))
+    filters = load_or_raise(LIST_QUERY, dict(request.args))
     page = session_page(current_user, filters)
     return jsonify(page.envelope(page.items))
 

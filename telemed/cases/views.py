@@ -60,7 +60,7 @@ def index() -> ResponseReturnValue:
     centres = list_centres() if current_user.is_staff else []
     return render_template(
         "cases/list.html", page=page, filters=filters, centres=centres, errors=errors,
-        values=request.args,
+        values=request.args.to_dict(),  # a dict: a missing key is no exception (61 a page)
     ), 422 if errors else 200  # fmt: skip
 
 
