@@ -14,6 +14,7 @@ from telemed.cases import labels as case_labels
 from telemed.centres.labels import CAPABILITY_LABELS, KIND_LABELS
 from telemed.core import vocabulary, zones
 from telemed.core.formatting import hours, local_date, local_datetime, viewer_zone, when
+from telemed.core.keyset import page_url
 from telemed.core.schemas import MEXICAN_TIMEZONES
 
 
@@ -35,6 +36,12 @@ def zone_choices() -> dict[str, list[tuple[str, str]]]:
     reader's language (so per page, not once at start-up)."""
     names = sorted((zones.place(zone), zone) for zone in MEXICAN_TIMEZONES)
     return {"timezone_choices": [(zone, name) for name, zone in names]}
+
+
+def translated(labels: Mapping[Any, Any]) -> dict[Any, str]:
+    """A labels mapping with its lazy strings translated now, for a page that shows the
+    same few labels on every row of a list (one translation each instead of one per row)."""
+    return {key: str(label) for key, label in labels.items()}
 
 
 def init_app(app: Flask) -> None:
@@ -59,6 +66,8 @@ def init_app(app: Flask) -> None:
             "discipline": DISCIPLINE_LABELS,
         },
         current_locale=lambda: str(get_locale()),
+        page_url=page_url,
         choices=choices,
         when=page_when,
+        translated=translated,
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import request
+from flask import Response, jsonify, request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 from marshmallow import fields
@@ -12,6 +10,7 @@ from marshmallow import fields
 from telemed.api.common import body_doc, json_body
 from telemed.cases import service
 from telemed.cases.access import get_visible_attachment, get_visible_case
+from telemed.cases.listing import case_page
 from telemed.cases.models import Attachment, Case
 from telemed.cases.schemas import (
     AttachmentMaterialSchema,
@@ -22,7 +21,7 @@ from telemed.cases.schemas import (
     CaseSummarySchema,
     TransitionInputSchema,
 )
-from telemed.core.pagination import PageSchema, page_envelope
+from telemed.core.keyset import KeysetPageSchema
 from telemed.core.schemas import load_or_raise
 from telemed.core.vocabulary import MaterialKind
 
@@ -37,8 +36,8 @@ class CaseCreateSchema(CaseInputSchema):
     )
 
 
-class CasePageSchema(PageSchema):
-    items = fields.List(fields.Nested(CaseSummarySchema))
+class CasePageSchema(KeysetPageSchema):
+    items = fields.List(fields.Nested(CaseSummarySchema), required=True)
 
 
 class CaseDetailOutSchema(CaseDetailSchema):
@@ -61,10 +60,12 @@ def detail(case: Case) -> Case:
 @blp.doc(parameters=[{"in": "query", "schema": CaseListQuerySchema}])
 @blp.response(200, CasePageSchema)
 @login_required
-def list_cases() -> dict[str, Any]:
-    """Cases the caller may see, newest first, with filters and paging."""
+def list_cases() -> Response:
+    """Cases the caller may see, newest first, with filters; follow `next` for the rest
+    (page numbers also work)."""
     filters = service.parse_list_query(request.args)
-    return page_envelope(service.list_cases(current_user, filters))
+    page = case_page(current_user, filters)
+    return jsonify(page.envelope([item.as_json() for item in page.items]))
 
 
 @blp.route("", methods=["POST"])

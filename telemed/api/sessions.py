@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import Response, jsonify, request
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
@@ -19,7 +19,6 @@ from telemed.api.common import body_doc, json_body
 from telemed.auth.models import User
 from telemed.cases.access import seen_case_ids
 from telemed.core.errors import InputError, NotFound
-from telemed.core.pagination import page_envelope
 from telemed.core.schemas import load_or_raise
 from telemed.sessions import access as session_access
 from telemed.sessions import agenda as agenda_service
@@ -32,6 +31,7 @@ from telemed.sessions.api_schemas import (
     SessionListQuerySchema,
     SessionPageSchema,
 )
+from telemed.sessions.listing import session_page
 from telemed.sessions.models import BoardSession
 from telemed.sessions.schemas import API_START_SCHEMA
 
@@ -47,6 +47,9 @@ def staff_session(session_id: int) -> BoardSession:
     """For changes: coordinators only (403), then the session (404)."""
     session_service.require_staff(current_user)
     return session_service.get_session(session_id)
+
+
+LIST_QUERY = SessionListQuerySchema()  # one for every request (see cases.service.LIST_QUERY)
 
 
 # --- shaping --------------------------------------------------------------------------
@@ -103,11 +106,12 @@ def renamed(err: InputError, **names: str) -> InputError:
 @blp.doc(parameters=[{"in": "query", "schema": SessionListQuerySchema}])
 @blp.response(200, SessionPageSchema)
 @login_required
-def list_sessions() -> dict[str, Any]:
+def list_sessions() -> Response:
     """Sessions the caller may see, earliest first; ``from``/``to`` are days in the caller's
-    time zone (inclusive)."""
-    filters = load_or_raise(SessionListQuerySchema(), dict(request.args))
-    return page_envelope(session_service.list_sessions(current_user, filters))
+    time zone (inclusive). Follow `next` for the rest (page numbers also work)."""
+    filters = load_or_raise(LIST_QUERY, dict(request.args))
+    page = session_page(current_user, filters)
+    return jsonify(page.envelope(page.items))
 
 
 @blp.route("/<int:session_id>", methods=["GET"])

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from telemed.cases.models import CaseStatus, Sex, Urgency
+from telemed.core.keyset import cursor_field
 from telemed.core.schemas import InputSchema, id_field, page_field
 from telemed.core.vocabulary import MaterialKind, RequestKind, Specialty
 
@@ -114,6 +115,7 @@ class CaseListQuerySchema(InputSchema):
     q = fields.String(allow_none=True, validate=validate.Length(max=20))
     page = page_field()
     per_page = fields.Integer(allow_none=True, validate=validate.Range(1, 100))
+    after = cursor_field()
 
 
 class CentreRefSchema(Schema):

@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from telemed.cases import service, storage
 from telemed.cases.access import get_visible_attachment, get_visible_case, is_case_centre_doctor
 from telemed.cases.labels import ACTION_BUTTONS, ACTION_HINTS, ACTION_MESSAGE_LABELS
+from telemed.cases.listing import case_page
 from telemed.cases.models import Case, CaseStatus
 from telemed.cases.schemas import CaseInputSchema
 from telemed.centres.service import list_centres
@@ -51,11 +52,15 @@ def uploaded_files() -> list[tuple[str, bytes]]:
 @login_required
 def index() -> ResponseReturnValue:
     filters, errors = service.parse_list_filters(request.args)
-    page = service.list_cases(current_user, filters)
+    try:
+        page = case_page(current_user, filters)
+    except InputError as err:  # a page link that is no longer valid: the first page
+        errors = {**errors, **err.errors}
+        page = case_page(current_user, {**filters, "after": None})
     centres = list_centres() if current_user.is_staff else []
     return render_template(
         "cases/list.html", page=page, filters=filters, centres=centres, errors=errors,
-        values=request.args,
+        values=request.args.to_dict(),  # a dict: a missing key is no exception (61 a page)
     ), 422 if errors else 200  # fmt: skip
 
 

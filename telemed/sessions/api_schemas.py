@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 
 from telemed.boards.models import SessionKind
 from telemed.cases.models import Urgency
-from telemed.core.pagination import PageSchema
+from telemed.core.keyset import KeysetPageSchema, cursor_field
 from telemed.core.schemas import InputSchema, id_field, page_field
 from telemed.sessions.models import ItemOutcome, SessionStatus
 
@@ -85,8 +85,8 @@ class SessionDetailOutSchema(SessionOutSchema):
     order_final = fields.Boolean()
 
 
-class SessionPageSchema(PageSchema):
-    items = fields.List(fields.Nested(SessionOutSchema))
+class SessionPageSchema(KeysetPageSchema):
+    items = fields.List(fields.Nested(SessionOutSchema), required=True)
 
 
 class AssignmentReportOutSchema(Schema):
@@ -124,3 +124,4 @@ class SessionListQuerySchema(InputSchema):
     status = fields.Enum(SessionStatus, by_value=True, allow_none=True)
     page = page_field()
     per_page = fields.Integer(allow_none=True, validate=validate.Range(1, 100))
+    after = cursor_field()

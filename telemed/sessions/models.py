@@ -83,6 +83,8 @@ class BoardSession(Model):
             "board_id", "occurrence_key", name="uq_board_sessions_board_id_occurrence_key"
         ),
         Index("ix_board_sessions_open", "board_id", "status", "cutoff_at"),
+        # The session list's order and its page cursor (``core.keyset``): start, then id.
+        Index("ix_board_sessions_start_id", "starts_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,7 +97,7 @@ class BoardSession(Model):
     # The recurrence instance this session stands for (local ISO time); None if extraordinary.
     occurrence_key: Mapped[str | None] = mapped_column(String(32))
     extraordinary: Mapped[bool] = mapped_column(Boolean, default=False)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     cutoff_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 
 from telemed.audit import service as audit
 from telemed.auth.models import User
@@ -431,9 +431,9 @@ def mark_discussed(actor: User, item: AgendaItem) -> AgendaItem:
 PAST_PER_PAGE = 10
 
 
-def list_sessions(user: User, filters: dict[str, Any]) -> Pagination:
-    """A page of the sessions ``user`` may see, earliest first; ``date_from``/``date_to`` are
-    days in the user's time zone (inclusive)."""
+def filtered_sessions(user: User, filters: dict[str, Any]) -> Select[BoardSession]:
+    """The sessions ``user`` may see, filtered; ``date_from``/``date_to`` are days in the
+    user's time zone (inclusive). ``sessions.listing`` pages through them."""
     query = visible_sessions(user)
     if filters.get("board_id") is not None:
         query = query.where(BoardSession.board_id == filters["board_id"])
@@ -445,13 +445,7 @@ def list_sessions(user: User, filters: dict[str, Any]) -> Pagination:
     if filters.get("date_to"):
         next_day = filters["date_to"] + timedelta(days=1)
         query = query.where(BoardSession.starts_at < local_day_start(next_day, zone))
-    return db.paginate(
-        query.order_by(BoardSession.starts_at, BoardSession.id),
-        page=filters.get("page", 1),
-        per_page=filters.get("per_page") or current_app.config["PAGE_SIZE"],
-        error_out=False,
-        count=True,
-    )
+    return query
 
 
 def upcoming_sessions(board: Board, limit: int = 30) -> list[BoardSession]:

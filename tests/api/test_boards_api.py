@@ -206,8 +206,8 @@ def test_session_detail_shows_times_agenda_and_order_of_business(
 def test_sessions_are_paged_and_filtered(app: Flask, board, coordinator, clock):
     client = client_for(app, coordinator)
     body = client.get("/api/v1/sessions?per_page=3").get_json()
-    assert set(body) == {"items", "page", "per_page", "total", "pages"}
-    assert (body["page"], body["per_page"], body["total"], body["pages"]) == (1, 3, 8, 3)
+    assert set(body) == {"items", "page", "per_page", "next", "total", "total_exact"}
+    assert (body["page"], body["per_page"], body["total"], body["total_exact"]) == (1, 3, 8, True)
     assert [s["number"] for s in body["items"]] == [1, 2, 3]
     assert all(set(s) == SESSION_KEYS for s in body["items"])
     assert [s["number"] for s in client.get("/api/v1/sessions?page=3&per_page=3")

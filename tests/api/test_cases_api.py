@@ -170,8 +170,9 @@ def test_list_and_detail_shapes(app, make_case, referring, db):
     make_case()
     client = client_for(app, referring)
     body = client.get("/api/v1/cases").get_json()
-    assert set(body) == {"items", "page", "per_page", "total", "pages"}
-    assert (body["page"], body["per_page"], body["total"], body["pages"]) == (1, 25, 2, 1)
+    assert set(body) == {"items", "page", "per_page", "next", "total", "total_exact"}
+    assert (body["page"], body["per_page"], body["next"]) == (1, 25, None)
+    assert (body["total"], body["total_exact"]) == (2, True)
     assert [item["code"] for item in body["items"]] == ["CE-0002", "CE-0001"]
     for item in body["items"]:
         assert set(item) == SUMMARY_KEYS

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from telemed.audit.models import AuditEntry
 from telemed.cases import service as case_service
+from telemed.cases import views as case_views
 from telemed.cases.models import Case, CaseEvent, CaseStatus
 from tests.conftest import PDF_BYTES, case_payload, client_for
 
@@ -193,7 +194,7 @@ def test_500_on_a_page_is_readable_and_hides_the_cause(app, referring, monkeypat
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("connection reset by peer at 10.0.0.7")
 
-    monkeypatch.setattr(case_service, "list_cases", broken)
+    monkeypatch.setattr(case_views, "case_page", broken)
     response = client_for(app, referring).get("/cases/")
     assert response.status_code == 500
     assert response.mimetype == "text/html"

@@ -5,9 +5,11 @@ The patient's record number never appears whole in a list, on the page or in the
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -187,16 +189,19 @@ def test_pages_of_cases_newest_first(app, make_case, referring, db):
     assert both(doctor, "?per_page=2&page=4") == []
 
     body = doctor.get("/api/v1/cases?per_page=2&page=2").get_json()
-    assert {k: body[k] for k in ("page", "per_page", "total", "pages")} == {
-        "page": 2, "per_page": 2, "total": 5, "pages": 3,
+    assert {k: body[k] for k in ("page", "per_page", "total", "total_exact")} == {
+        "page": 2, "per_page": 2, "total": 5, "total_exact": True,
     }  # fmt: skip
+    following = urlsplit(body["next"])
+    assert following.path == "/api/v1/cases" and "page" not in parse_qs(following.query)
 
     page = doctor.get("/cases/?per_page=2&status=submitted").get_data(as_text=True)
     assert "5 cases" in page
-    # the pager keeps the filters while moving between pages
-    links = re.findall(r'class="page-link" href="([^"]+)"', page)
-    assert any("page=2" in link and "per_page=2" in link and "status=submitted" in link
-               for link in links), links  # fmt: skip
+    # the pager's next link keeps the filters
+    links = re.findall(r'class="page-link" rel="next" href="([^"]+)"', page)
+    assert len(links) == 1 and "per_page=2" in links[0] and "status=submitted" in links[0]
+    following = doctor.get(html.unescape(links[0])).get_data(as_text=True)
+    assert listed(following) == ["CE-0003", "CE-0002"]
 
 
 def test_default_page_holds_25_cases(app, make_case, referring, db):
