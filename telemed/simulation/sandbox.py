@@ -1,0 +1,77 @@
+"""The simulator's own application on its own database: a fresh temporary SQLite file by
+default, never the live database (the same address is refused, and so is any database
+that already holds tables), with email written to files and attachments kept in it."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import flask_migrate
+from flask import Flask
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import make_url
+
+from telemed import create_app
+from telemed.core.clock import Clock
+from telemed.extensions import db
+
+
+class RefusedDatabase(Exception):
+    """The target database is the live one, or not empty: nothing was written to it."""
+
+
+def same_database(one: str, other: str) -> bool:
+    """Whether two addresses name the same database (SQLite files by their real path)."""
+    first, second = make_url(one), make_url(other)
+    if first.get_backend_name() == "sqlite" and second.get_backend_name() == "sqlite":
+        if not first.database or not second.database or ":memory:" in (
+            first.database, second.database,
+        ):  # fmt: skip
+            return False
+        return Path(first.database).resolve() == Path(second.database).resolve()
+    keys = ("host", "port", "database")
+    return first.get_backend_name() == second.get_backend_name() and all(
+        getattr(first, key) == getattr(second, key) for key in keys
+    )
+
+
+def check_empty(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        tables = inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    if tables:
+        raise RefusedDatabase(f"the database {make_url(url).database} is not empty")
+
+
+@contextmanager
+def sandbox(database_url: str | None, live_url: str | None) -> Iterator[Flask]:
+    """The simulation's app, its schema built by the migrations; the temporary folder (and
+    the default database in it) is removed afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="telemed-sim-"))
+    url = database_url or f"sqlite:///{workdir / 'simulation.sqlite3'}"
+    try:
+        if live_url and same_database(url, live_url):
+            raise RefusedDatabase("that is the application's own database")
+        check_empty(url)
+        app = create_app("development", {
+            "SQLALCHEMY_DATABASE_URI": url, "CLOCK": Clock(), "DEBUG": False,
+            "LOAD_DEMO_DATA": False, "ATTACHMENT_STORE": "database", "MAIL_TRANSPORT": "file",
+            "OUTBOX_DIR": str(workdir / "outbox"), "ITIP_ADDRESS": None, "IMAP_HOST": None,
+            "LOG_LEVEL": "WARNING", "SQLALCHEMY_ENGINE_OPTIONS": {},
+        })  # fmt: skip
+        with app.app_context():
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            flask_migrate.upgrade()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

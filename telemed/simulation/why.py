@@ -1,0 +1,113 @@
+"""The longest wait of a run and what held it: which rule (the agenda cut-off, a rest day
+or day off, missing material) or which capacity limit (no room on any agenda, no time in
+the meeting), read from the case's agenda entries, flags and its board's meetings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from telemed.boards.models import Board
+from telemed.boards.recurrence import occurrences
+from telemed.cases.models import Case
+from telemed.core.clock import now_utc
+from telemed.extensions import db
+from telemed.preparation.material import board_for_case
+from telemed.sessions.models import (
+    AgendaItem,
+    BoardSession,
+    DeferralReason,
+    FlagReason,
+    ItemOutcome,
+    SchedulingFlag,
+)
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class LongestWait:
+    code: str
+    urgency: str
+    board: str
+    days: float
+    discussed: bool
+    reasons: list[str]
+
+
+def longest_wait(start: datetime, end: datetime) -> LongestWait | None:
+    """The case submitted in the period that waited longest for its first discussion (a
+    case still waiting counts up to now)."""
+    cases = db.session.scalars(
+        select(Case).where(Case.submitted_at >= start, Case.submitted_at < end)
+    ).all()
+    if not cases:
+        return None
+    now = now_utc()
+
+    def waited(case: Case) -> timedelta:
+        assert case.submitted_at is not None
+        return (case.first_discussed_at or now) - case.submitted_at
+
+    case = max(cases, key=lambda c: (waited(c), -c.id))
+    board = board_for_case(case)
+    wait = waited(case)
+    return LongestWait(
+        code=case.code, urgency=case.urgency.value, board=board.name if board else "",
+        days=round(wait.total_seconds() / 86400, 1), discussed=case.first_discussed_at is not None,
+        reasons=reasons(case, board),
+    )  # fmt: skip
+
+
+def reasons(case: Case, board: Board | None) -> list[str]:
+    """What held the case, in the order it happened."""
+    held: list[str] = []
+    assert case.submitted_at is not None
+    if case.accepted_at is not None:
+        hours = (case.accepted_at - case.submitted_at).total_seconds() / 3600
+        held.append(f"acceptance took {hours:.0f} h")
+    items = db.session.execute(
+        select(AgendaItem, BoardSession)
+        .join(BoardSession, BoardSession.id == AgendaItem.session_id)
+        .where(AgendaItem.case_id == case.id)
+        .order_by(AgendaItem.placed_at, AgendaItem.id)
+    ).all()
+    flags = {flag.reason for flag in db.session.scalars(
+        select(SchedulingFlag).where(SchedulingFlag.case_id == case.id))}  # fmt: skip
+    if FlagReason.NO_SESSION in flags:
+        held.append("capacity: no room on any open agenda of the board")
+    if items and case.accepted_at is not None and board is not None:
+        first = items[0][1]
+        if first.starts_at - case.accepted_at > WEEK and FlagReason.NO_SESSION not in flags:
+            held.append(f"rule: the agenda cut-off ({board.cutoff_days_before} days before the "
+                        f"meeting) had passed; first placed on session {first.number}")  # fmt: skip
+    for item, session in items:
+        held.append(f"session {session.number} ({session.starts_at:%Y-%m-%d}): "
+                    f"{outcome_text(item)}")  # fmt: skip
+    if board is not None and case.accepted_at is not None:
+        skipped = skipped_meetings(board, case.accepted_at, case.first_discussed_at or now_utc())
+        if skipped:
+            days = ", ".join(f"{day:%Y-%m-%d}" for day in skipped)
+            held.append(f"rule: no meeting on rest days / days off ({days})")
+    return held
+
+
+def outcome_text(item: AgendaItem) -> str:
+    if item.outcome is ItemOutcome.DEFERRED:
+        why = {DeferralReason.MISSING_MATERIAL: "deferred for missing material (rule)",
+               DeferralReason.NO_TIME: "deferred for lack of time (capacity)"}  # fmt: skip
+        return why.get(item.deferral_reason or DeferralReason.OTHER, "deferred (other)")
+    return item.outcome.value.replace("_", " ")
+
+
+def skipped_meetings(board: Board, first: datetime, last: datetime) -> list[datetime]:
+    """The board's regular meetings due between ``first`` and ``last`` that were not held
+    on their day (a rest day or day off skipped them)."""
+    keys = set(db.session.scalars(
+        select(BoardSession.occurrence_key).where(BoardSession.board_id == board.id,
+                                                  BoardSession.occurrence_key.is_not(None))
+    ))  # fmt: skip
+    return [local for local in occurrences(board, first, last)
+            if local.isoformat(timespec="minutes") not in keys]  # fmt: skip
