@@ -57,7 +57,7 @@ def sandbox(database_url: str | None, live_url: str | None) -> Iterator[Flask]:
     workdir = Path(tempfile.mkdtemp(prefix="telemed-sim-"))
     url = database_url or f"sqlite:///{workdir / 'simulation.sqlite3'}"
     try:
-        if live_url and same_database(url, live_url):
+        if live_url and (url == live_url or same_database(url, live_url)):
             raise RefusedDatabase("that is the application's own database")
         check_empty(url)
         app = create_app("development", {

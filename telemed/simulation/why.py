@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from telemed.sessions.models import (
     FlagReason,
     ItemOutcome,
     SchedulingFlag,
+    SessionStatus,
 )
 
 WEEK = timedelta(days=7)
@@ -79,12 +81,9 @@ def reasons(case: Case, board: Board | None) -> list[str]:
     if FlagReason.NO_SESSION in flags:
         held.append("capacity: no room on any open agenda of the board")
     if items and case.accepted_at is not None and board is not None:
-        first = items[0][1]
-        if first.starts_at - case.accepted_at > WEEK and FlagReason.NO_SESSION not in flags:
-            held.append(f"rule: the agenda cut-off ({board.cutoff_days_before} days before the "
-                        f"meeting) had passed; first placed on session {first.number}")  # fmt: skip
+        held.extend(first_placement(board, case.accepted_at, items[0][1], flags))
     for item, session in items:
-        held.append(f"session {session.number} ({session.starts_at:%Y-%m-%d}): "
+        held.append(f"session {session.number} ({local_day(board, session.starts_at)}): "
                     f"{outcome_text(item)}")  # fmt: skip
     if board is not None and case.accepted_at is not None:
         skipped = skipped_meetings(board, case.accepted_at, case.first_discussed_at or now_utc())
@@ -92,6 +91,30 @@ def reasons(case: Case, board: Board | None) -> list[str]:
             days = ", ".join(f"{day:%Y-%m-%d}" for day in skipped)
             held.append(f"rule: no meeting on rest days / days off ({days})")
     return held
+
+
+def local_day(board: Board | None, moment: datetime) -> str:
+    zone = ZoneInfo(board.timezone if board else "America/Mexico_City")
+    return f"{moment.astimezone(zone):%Y-%m-%d}"
+
+
+def first_placement(
+    board: Board, accepted: datetime, first: BoardSession, flags: set[FlagReason]
+) -> list[str]:
+    """Why the first agenda was not an earlier meeting: full (capacity) or closed (cut-off)."""
+    if first.starts_at - accepted <= WEEK or FlagReason.NO_SESSION in flags:
+        return []
+    earlier = db.session.scalar(
+        select(BoardSession.number).where(
+            BoardSession.board_id == board.id, BoardSession.status != SessionStatus.CANCELLED,
+            BoardSession.cutoff_at > accepted, BoardSession.starts_at < first.starts_at,
+        ).order_by(BoardSession.starts_at).limit(1)
+    )  # fmt: skip
+    if earlier is not None:
+        return [f"capacity: session {earlier}'s agenda was full; first placed on session "
+                f"{first.number}"]  # fmt: skip
+    return [f"rule: the agenda cut-off ({board.cutoff_days_before} days before the meeting) "
+            f"had passed; first placed on session {first.number}"]  # fmt: skip
 
 
 def outcome_text(item: AgendaItem) -> str:
