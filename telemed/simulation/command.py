@@ -61,9 +61,9 @@ def simulate_command(
         params.check()
     except ValueError as err:
         raise click.BadParameter(str(err)) from None
-    live = current_app.config.get("SQLALCHEMY_DATABASE_URI")
+    live = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        with sandbox(database_url, live) as app, app.app_context():
+        with sandbox(live, database_url) as app, app.app_context():
             report = simulate(params)
     except RefusedDatabase as err:
         click.echo(f"Refused: {err}; nothing was written to it.", err=True)

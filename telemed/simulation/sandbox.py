@@ -17,7 +17,6 @@ from flask import Flask
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
-from telemed import create_app
 from telemed.core.clock import Clock
 from telemed.extensions import db
 
@@ -60,16 +59,19 @@ def without_fsync(connection: Any, _record: Any) -> None:
 
 
 @contextmanager
-def sandbox(database_url: str | None, live_url: str | None) -> Iterator[Flask]:
-    """The simulation's app, its schema built by the migrations; the temporary folder (and
-    the default database in it) is removed afterwards."""
+def sandbox(live: Flask, database_url: str | None) -> Iterator[Flask]:
+    """The simulation's app (built as ``live`` was, on another database), its schema built
+    by the migrations; the temporary folder (and the default database in it) is removed
+    afterwards."""
+    live_url = live.config.get("SQLALCHEMY_DATABASE_URI")
+    create_app = live.extensions["telemed.factory"]
     workdir = Path(tempfile.mkdtemp(prefix="telemed-sim-"))
     url = database_url or f"sqlite:///{workdir / 'simulation.sqlite3'}"
     try:
         if live_url and (url == live_url or same_database(url, live_url)):
             raise RefusedDatabase("that is the application's own database")
         check_empty(url)
-        app = create_app("development", {
+        app: Flask = create_app("development", {
             "SQLALCHEMY_DATABASE_URI": url, "CLOCK": Clock(), "DEBUG": False,
             "LOAD_DEMO_DATA": False, "ATTACHMENT_STORE": "database", "MAIL_TRANSPORT": "file",
             "OUTBOX_DIR": str(workdir / "outbox"), "ITIP_ADDRESS": None, "IMAP_HOST": None,

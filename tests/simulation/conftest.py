@@ -20,7 +20,7 @@ def simulated(
 ) -> Iterator[tuple[Flask, Report]]:
     """Run ``params`` in a sandbox; its app (and database) stay open until the end of the
     block: a test reads it inside ``app.app_context()``."""
-    with sandbox(None, live.config["SQLALCHEMY_DATABASE_URI"]) as app:
+    with sandbox(live, None) as app:
         with app.app_context():
             report = simulate(params, arrivals)
         yield app, report
