@@ -323,18 +323,22 @@ class Engine:
                 return
             room.start_session(self.coordinator, session)
             count, step = len(session.pending_items), session.board.minutes_per_case
+            # Only a full agenda can run out of time (a meeting of two cases never does).
+            full = count >= session.capacity
         for n in range(1, count + 1):
-            self.at(starts_at + timedelta(minutes=step * n), Rank.DECIDE, "decide", session_id)
+            moment = starts_at + timedelta(minutes=step * n)
+            self.at(moment, Rank.DECIDE, "decide", (session_id, full))
         self.at(starts_at + timedelta(minutes=step * count), Rank.END, "end", session_id)
 
-    def on_decide(self, session_id: int) -> None:
+    def on_decide(self, payload: tuple[int, bool]) -> None:
+        session_id, full = payload
         with unit_of_work():
             session = db.session.get(BoardSession, session_id)
             if session is None or session.ended_at is not None or not session.pending_items:
                 return
             item = min(session.pending_items, key=lambda i: (i.position, i.id))
             rng = random.Random(f"{self.params.seed}:{session_id}:{item.case_id}")
-            data, why = self.outcome(item, rng)
+            data, why = self.outcome(item, rng, full)
             recommendation = room.record_outcome(self.coordinator, item, data)
             if (
                 recommendation is not None
@@ -346,14 +350,17 @@ class Engine:
         if why is DeferralReason.MISSING_MATERIAL:
             self.plan_upload(case_id)  # told in the meeting, the doctor sends it
 
-    def outcome(self, item: AgendaItem, rng: random.Random) -> tuple[dict[str, Any], Any]:
-        """Discussed, or deferred with its reason, with the configured chances."""
+    def outcome(
+        self, item: AgendaItem, rng: random.Random, full: bool
+    ) -> tuple[dict[str, Any], Any]:
+        """Discussed, or deferred with its reason, with the configured chances (lack of
+        time on a full agenda only)."""
         p = self.params
         lacking = material.missing_material(item.case, item.session.board)
         why = None
         if lacking and rng.random() < p.defer_missing_material:
             why = DeferralReason.MISSING_MATERIAL
-        elif rng.random() < p.defer_no_time:
+        elif rng.random() < p.defer_no_time and full:
             why = DeferralReason.NO_TIME
         elif rng.random() < p.defer_other:
             why = DeferralReason.OTHER

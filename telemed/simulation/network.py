@@ -14,7 +14,8 @@ from werkzeug.security import generate_password_hash
 from telemed.auth.models import Role, User
 from telemed.boards.models import Board, SessionKind
 from telemed.centres.models import Centre, CentreKind
-from telemed.demo import DEMO_DTSTART, load_demo_data
+from telemed.core.vocabulary import Specialty
+from telemed.demo import DEMO_BOARDS, DEMO_DTSTART, load_demo_data
 from telemed.extensions import db
 from telemed.simulation.model import Parameters
 
@@ -39,12 +40,35 @@ def weekly_rule(rule: str, sessions_per_week: int) -> str:
     return ";".join(["FREQ=WEEKLY", f"BYDAY={WEEKDAYS[sessions_per_week]}", *parts])
 
 
+def board_names() -> list[str]:
+    """The simulated network's case-review boards (the demo network's)."""
+    return [demo.name for demo in DEMO_BOARDS if demo.kind is SessionKind.CASE_REVIEW]
+
+
+def board_named(text: str) -> str:
+    """The case-review board called ``text``, or the one whose name contains it (any case);
+    a ``ValueError`` names the choices when none or several match."""
+    wanted = text.strip().casefold()
+    exact = [name for name in board_names() if name.casefold() == wanted]
+    found = exact or [name for name in board_names() if wanted and wanted in name.casefold()]
+    if len(found) != 1:
+        raise ValueError(f"board must name one of: {', '.join(board_names())}")
+    return found[0]
+
+
+def board_specialties(name: str) -> set[Specialty]:
+    """The specialties whose cases go to the board called ``name``."""
+    return {s for demo in DEMO_BOARDS if demo.name == name for s in demo.specialties}
+
+
 def apply_capacity(params: Parameters) -> None:
-    """The capacity being tried, on every case-review board; meetings from before the run."""
+    """The capacity being tried, on every case-review board (or the one simulated);
+    meetings from before the run."""
     first = datetime.combine(params.start, datetime.min.time()) - timedelta(days=14)
+    only = board_named(params.board) if params.board else None
     for board in db.session.scalars(select(Board)):
         board.dtstart = min(board.dtstart, first, DEMO_DTSTART)
-        if board.kind is not SessionKind.CASE_REVIEW:
+        if board.kind is not SessionKind.CASE_REVIEW or only not in (None, board.name):
             continue
         if params.sessions_per_week is not None:
             board.rrule = weekly_rule(board.rrule, params.sessions_per_week)

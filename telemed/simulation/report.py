@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from telemed.extensions import db
 from telemed.simulation.engine import Tally
 from telemed.simulation.figures import scope_for, slice_figures
 from telemed.simulation.model import Parameters, describe
-from telemed.simulation.why import LongestWait, longest_wait
+from telemed.simulation.why import LateUrgent, LongestWait, late_urgent, longest_wait
 
 # The network's promise (issue 18): every urgent case within 72 h, routine within the week,
 # (almost) no case deferred.
@@ -47,6 +48,7 @@ class Report:
     boards: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     months: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     longest: LongestWait | None = None
+    late: list[LateUrgent] = field(default_factory=list)
 
     @property
     def cases_per_second(self) -> float:
@@ -69,9 +71,15 @@ class Report:
     def comparable(self) -> dict[str, Any]:
         """Everything but the timing: the same seed and parameters give the same value."""
         return {"network": self.network, "boards": self.boards, "months": self.months,
-                "longest": self.longest, "arrivals": self.arrivals,
+                "longest": self.longest, "late": self.late, "arrivals": self.arrivals,
                 "extraordinary_opened": self.tally.extraordinary_opened,
                 "referrals": self.tally.referrals}  # fmt: skip
+
+
+def month_label(first: date, last: date) -> str:
+    """``2026-03``, or ``2027-01 (partial: 1-3)`` for a month the run covers in part."""
+    whole = first.day == 1 and (last + timedelta(days=1)).day == 1
+    return f"{first:%Y-%m}" if whole else f"{first:%Y-%m} (partial: {first.day}-{last.day})"
 
 
 def months_of(first: date, last: date) -> list[tuple[date, date]]:
@@ -94,11 +102,12 @@ def build(params: Parameters, admin_id: int, arrivals: int, seconds: float, tall
         select(Board).where(Board.kind == SessionKind.CASE_REVIEW).order_by(Board.name)
     ).all()
     report.boards = [(b.name, slice_figures(scope_for(admin, first, last, b))) for b in boards]
-    report.months = [(f"{a:%Y-%m}", slice_figures(scope_for(admin, a, b)))
+    report.months = [(month_label(a, b), slice_figures(scope_for(admin, a, b)))
                      for a, b in months_of(first, last)]  # fmt: skip
     start, end = whole.period.bounds(whole.chart_zone)
     assert start is not None and end is not None
     report.longest = longest_wait(start, end)
+    report.late = late_urgent(start, end)
     return report
 
 
@@ -149,7 +158,20 @@ def text(report: Report) -> str:
         state = "first discussed" if w.discussed else "still waiting"
         lines += ["", f"Longest wait: {w.code} ({w.urgency}, {w.board}), {w.days} days, {state}:",
                   *(f"  - {reason}" for reason in w.reasons)]  # fmt: skip
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *late_lines(report.late)]) + "\n"
+
+
+def late_lines(late: list[LateUrgent]) -> list[str]:
+    """Each urgent case past 72 h with its reasons, then a count by its main reason."""
+    if not late:
+        return []
+    lines = ["", f"Urgent cases past 72 h: {len(late)}"]
+    for case in late:
+        lines.append(f"  {case.code} ({case.hours} h): {'; '.join(case.reasons)}")
+    lines.append("By main reason:")
+    for reason, count in Counter(case.main for case in late).most_common():
+        lines.append(f"  {count:>3}  {reason}")
+    return lines
 
 
 def csv_text(report: Report) -> str:

@@ -27,6 +27,11 @@ def simulate(params: Parameters, arrivals: list[Arrival] | None = None) -> repor
     with unit_of_work():
         network = network_setup.build(params)
     cases = arrival_process.draw(params) if arrivals is None else arrivals
+    if params.board:
+        # The same draw as the whole network's, keeping the board's cases only: the other
+        # boards' cases never reach its agendas.
+        wanted = network_setup.board_specialties(network_setup.board_named(params.board))
+        cases = [case for case in cases if case.specialty in wanted]
     tally = Engine(current_app._get_current_object(), params, network, cases).run()  # type: ignore[attr-defined]
     seconds = timer.perf_counter() - began
     with unit_of_work():

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import flask_migrate
-from flask import Flask
+from alembic import command as alembic_command
+from flask import Flask, current_app
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import make_url
 
@@ -58,10 +58,44 @@ def without_fsync(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def migrate_quietly() -> None:
+    """The migrations to head without Alembic's INFO lines, and without its ``fileConfig``
+    resetting the running application's loggers."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    config = current_app.extensions["migrate"].migrate.get_config()
+    config.attributes["configure_logger"] = False
+    alembic_command.upgrade(config, "head")
+
+
+def copy_schema(schema: Path, url: str) -> None:
+    """The empty, migrated SQLite file ``schema`` copied to ``url`` (an SQLite file too)."""
+    target = make_url(url)
+    if target.get_backend_name() != "sqlite" or not target.database:
+        raise ValueError("a schema file can only be copied to an SQLite database")
+    db.engine.dispose()
+    shutil.copyfile(schema, target.database)
+
+
 @contextmanager
-def sandbox(live: Flask, database_url: str | None) -> Iterator[Flask]:
+def migrated_schema(live: Flask) -> Iterator[Path]:
+    """An empty SQLite file at the migrations' head, for several sandboxes to copy."""
+    folder = Path(tempfile.mkdtemp(prefix="telemed-schema-"))
+    try:
+        with sandbox(live, None) as app, app.app_context():
+            source = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+            assert source is not None
+            db.engine.dispose()
+            shutil.copyfile(source, folder / "schema.sqlite3")
+        yield folder / "schema.sqlite3"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def sandbox(live: Flask, database_url: str | None, schema: Path | None = None) -> Iterator[Flask]:
     """The simulation's app (built as ``live`` was, on another database), its schema built
-    by the migrations; the temporary folder (and the default database in it) is removed
+    by the migrations (or copied from ``schema``, an SQLite file they built: a sweep pays
+    for them once); the temporary folder (and the default database in it) is removed
     afterwards."""
     live_url = live.config.get("SQLALCHEMY_DATABASE_URI")
     create_app = live.extensions["telemed.factory"]
@@ -81,8 +115,10 @@ def sandbox(live: Flask, database_url: str | None) -> Iterator[Flask]:
             if db.engine.dialect.name == "sqlite":
                 event.listen(db.engine, "connect", without_fsync)
                 db.engine.dispose()  # the pooled connections open again without it
-            logging.getLogger("alembic").setLevel(logging.WARNING)
-            flask_migrate.upgrade()
+            if schema is not None:
+                copy_schema(schema, url)
+            else:
+                migrate_quietly()
         yield app
         with app.app_context():
             db.session.remove()

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from telemed.boards.models import Board
 from telemed.boards.recurrence import occurrences
-from telemed.cases.models import Case
+from telemed.cases.models import Case, Urgency
 from telemed.core.clock import now_utc
 from telemed.extensions import db
 from telemed.preparation.material import board_for_case
+from telemed.sessions.assignment import URGENT_WITHIN
 from telemed.sessions.models import (
     AgendaItem,
     BoardSession,
@@ -27,6 +28,7 @@ from telemed.sessions.models import (
 )
 
 WEEK = timedelta(days=7)
+URGENT_FLAGS = (FlagReason.URGENT_72H, FlagReason.NO_SESSION)
 
 
 @dataclass(frozen=True)
@@ -70,12 +72,7 @@ def reasons(case: Case, board: Board | None) -> list[str]:
     if case.accepted_at is not None:
         hours = (case.accepted_at - case.submitted_at).total_seconds() / 3600
         held.append(f"acceptance took {hours:.0f} h")
-    items = db.session.execute(
-        select(AgendaItem, BoardSession)
-        .join(BoardSession, BoardSession.id == AgendaItem.session_id)
-        .where(AgendaItem.case_id == case.id)
-        .order_by(AgendaItem.placed_at, AgendaItem.id)
-    ).all()
+    items = agenda_history(case)
     flags = {flag.reason for flag in db.session.scalars(
         select(SchedulingFlag).where(SchedulingFlag.case_id == case.id))}  # fmt: skip
     if FlagReason.NO_SESSION in flags:
@@ -91,6 +88,17 @@ def reasons(case: Case, board: Board | None) -> list[str]:
             days = ", ".join(f"{day:%Y-%m-%d}" for day in skipped)
             held.append(f"rule: no meeting on rest days / days off ({days})")
     return held
+
+
+def agenda_history(case: Case) -> list[tuple[AgendaItem, BoardSession]]:
+    """Every agenda entry of the case with its session, in the order placed."""
+    rows = db.session.execute(
+        select(AgendaItem, BoardSession)
+        .join(BoardSession, BoardSession.id == AgendaItem.session_id)
+        .where(AgendaItem.case_id == case.id)
+        .order_by(AgendaItem.placed_at, AgendaItem.id)
+    ).all()
+    return [(item, session) for item, session in rows]
 
 
 def local_day(board: Board | None, moment: datetime) -> str:
@@ -134,3 +142,68 @@ def skipped_meetings(board: Board, first: datetime, last: datetime) -> list[date
     ))  # fmt: skip
     return [local for local in occurrences(board, first, last)
             if local.isoformat(timespec="minutes") not in keys]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LateUrgent:
+    """An urgent case not discussed within 72 h of submission, and why."""
+
+    code: str
+    hours: float  # submission to first discussion (or to the end of the run)
+    reasons: list[str]
+
+    @property
+    def main(self) -> str:
+        """The first reason: what the count by reason counts."""
+        return self.reasons[0]
+
+
+def late_urgent(start: datetime, end: datetime) -> list[LateUrgent]:
+    """Urgent cases submitted in the period that waited more than 72 h (discussed late, or
+    not discussed once 72 h had passed), each with what held it, most telling first."""
+    now = now_utc()
+    rows = db.session.scalars(
+        select(Case).where(Case.urgency == Urgency.URGENT, Case.submitted_at >= start,
+                           Case.submitted_at < end).order_by(Case.submitted_at)
+    ).all()  # fmt: skip
+    late = []
+    for case in rows:
+        assert case.submitted_at is not None
+        waited = (case.first_discussed_at or now) - case.submitted_at
+        if waited > URGENT_WITHIN:
+            late.append(LateUrgent(case.code, round(waited.total_seconds() / 3600, 1),
+                                   late_reasons(case)))  # fmt: skip
+    return late
+
+
+def late_reasons(case: Case) -> list[str]:
+    """Deferrals at a meeting first (they cost a meeting), then a slow acceptance, then the
+    extraordinary session: none opened, or none possible before the deadline. A case placed
+    beyond its 72 h without a flag would be the scheduling code's fault: said as such."""
+    assert case.submitted_at is not None
+    deadline = case.submitted_at + URGENT_WITHIN
+    items = agenda_history(case)
+    flagged = db.session.scalar(
+        select(SchedulingFlag.id).where(SchedulingFlag.case_id == case.id,
+                                        SchedulingFlag.reason.in_(URGENT_FLAGS)).limit(1)
+    ) is not None  # fmt: skip
+    held: list[str] = []
+    for item, session in items:
+        if item.outcome is ItemOutcome.DEFERRED:
+            kind = "extraordinary" if session.extraordinary else "regular"
+            held.append(f"{outcome_text(item)} at a {kind} meeting")
+    if case.accepted_at is None:
+        held.append("not accepted")
+    elif case.accepted_at - case.submitted_at > timedelta(hours=24):
+        held.append("accepted more than 24 h after submission (a weekend or rest day)")
+    extra = [s for _, s in items if s.extraordinary]
+    if not flagged and any(s.starts_at > deadline for _, s in items):
+        held.append("placed beyond 72 h with no flag raised (scheduling code)")
+    elif flagged and not extra:
+        held.append("flagged, but no extraordinary session was opened")
+    elif extra and min(s.starts_at for s in extra) > deadline:
+        held.append("the first extraordinary session possible was after 72 h (late in the "
+                    "day, a weekend, a rest day or a day off)")  # fmt: skip
+    if case.first_discussed_at is None:
+        held.append("still waiting at the end of the run")
+    return held or ["other"]
