@@ -19,7 +19,6 @@ from dateutil.rrule import rrulestr
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from telemed import schedule
 from telemed.auth.models import User
 from telemed.boards.models import Board, SessionKind
 from telemed.cases import service as cases
@@ -124,12 +123,17 @@ class Engine:
 
     # --- the queue ------------------------------------------------------------------
 
+    def job(self, name: str) -> Any:
+        """The entry of ``telemed.schedule.JOBS`` called ``name`` (through the app: the
+        schedule runs the planner, which runs this engine)."""
+        return self.app.extensions["telemed.jobs"](name)
+
     def at(self, moment: datetime, rank: Rank, kind: str, payload: Any = None) -> None:
         heapq.heappush(self.queue, Event(moment, int(rank), next(self.seq), kind, payload))
 
     def job_at(self, name: str, moment: datetime) -> None:
         """The job's first run at or after ``moment`` on its own cadence (once per tick)."""
-        due = tick(moment, schedule.job(name).every(current_app.config))
+        due = tick(moment, self.job(name).every(current_app.config))
         if (name, due) not in self.queued_jobs:
             self.queued_jobs.add((name, due))
             self.at(due, Rank.GENERATE if name == "generate_sessions" else Rank.JOB, "job", name)
@@ -221,7 +225,7 @@ class Engine:
     def on_job(self, name: str) -> None:
         self.queued_jobs.discard((name, now_utc()))
         with unit_of_work():
-            result = schedule.job(name).run()
+            result = self.job(name).run()
         self.tally.jobs[name] = self.tally.jobs.get(name, 0) + 1
         if name == "generate_sessions":
             self.watch_sessions()

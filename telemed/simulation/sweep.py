@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 
+from telemed.simulation.arrivals import Arrival
 from telemed.simulation.model import Parameters
 from telemed.simulation.network import board_named
 from telemed.simulation.report import DEFERRED_LIMIT, ROUTINE_MEDIAN_DAYS, URGENT_TARGET
@@ -114,9 +115,11 @@ def sweep(
     grid: Grid,
     base: Parameters | None = None,
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+    arrivals: list[Arrival] | None = None,
 ) -> dict[str, Any]:
     """Run every point of ``grid`` (the other parameters from ``base``: the same seed and
-    start for all) and return the result as JSON. Never touches ``live``'s database."""
+    start for all; ``arrivals`` instead of drawn ones) and return the result as JSON.
+    Never touches ``live``'s database."""
     grid.check()
     board = board_named(grid.board)
     params = (base or Parameters()).with_values(board=board, days=grid.weeks * 7)
@@ -128,7 +131,7 @@ def sweep(
             one = params.with_values(sessions_per_week=sessions, minutes_per_case=per_case,
                                      session_minutes=length, cases_per_year=rate)  # fmt: skip
             with sandbox(live, None, schema) as app, app.app_context():
-                report = simulate(one)
+                report = simulate(one, arrivals)
             points.append(point_row(capacity, report.network))
             if progress is not None:
                 progress(n, len(capacities), points[-1])

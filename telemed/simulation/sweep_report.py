@@ -79,7 +79,9 @@ def csv_text(result: dict[str, Any]) -> str:
 
 
 def svg_chart(
-    result: dict[str, Any], title: str = "Board-hours a week and median routine wait"
+    result: dict[str, Any],
+    title: str = "Board-hours a week and median routine wait",
+    axes: tuple[str, str] = ("board-hours / week", "days (median routine)"),
 ) -> str:
     """Each configuration a dot: board-hours a week across, median routine wait up; filled
     when it met every target, ringed when it is the answer; the 7-day target dashed."""
@@ -103,8 +105,8 @@ def svg_chart(
         'stroke="#333"/>',
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#333"/>',
         f'<text x="{width / 2:.0f}" y="{height - 10}" font-size="12" '
-        'text-anchor="middle">board-hours / week</text>',
-        f'<text x="12" y="{pad - 12}" font-size="12">days (median routine)</text>',
+        f'text-anchor="middle">{html.escape(axes[0])}</text>',
+        f'<text x="12" y="{pad - 12}" font-size="12">{html.escape(axes[1])}</text>',
     ]
     target = y_of(ROUTINE_MEDIAN_DAYS)
     parts.append(f'<line x1="{pad}" x2="{width - pad}" y1="{target:.0f}" y2="{target:.0f}" '

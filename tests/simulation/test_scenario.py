@@ -4,8 +4,7 @@ Monday and an urgent one on Wednesday, after Tuesday's cut-off."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -13,34 +12,20 @@ from sqlalchemy import select
 
 from telemed.auth import tokens
 from telemed.auth.models import Role, User
-from telemed.cases.models import Case, Sex, Urgency
+from telemed.cases.models import Case, Urgency
 from telemed.core.transaction import unit_of_work
-from telemed.core.vocabulary import RequestKind, Specialty
 from telemed.extensions import db
 from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome
-from telemed.simulation.arrivals import Arrival
 from telemed.simulation.model import Parameters
 from telemed.simulation.report import Report
-from tests.simulation.conftest import simulated
+from tests.simulation.conftest import ZONE, arrival, simulated
 
-ZONE = ZoneInfo("America/Mexico_City")
 MONDAY = date(2026, 3, 9)
 # 30-minute meetings of 10 minutes a case: three places; nobody defers, nothing is missing.
 PARAMS = Parameters(
     start=MONDAY, days=14, session_minutes=30, minutes_per_case=10, incomplete_share=0,
     defer_missing_material=0, defer_no_time=0, defer_other=0, react_hours=2,
 )  # fmt: skip
-
-
-def arrival(day: date, hour: int, urgency: Urgency) -> Arrival:
-    return Arrival(
-        at=datetime(day.year, day.month, day.day, hour, tzinfo=ZONE).astimezone(UTC),
-        centre_code="OC-BC-TIJ", specialty=Specialty.SOLID_TUMOURS,
-        request_kind=RequestKind.TREATMENT_PLAN, urgency=urgency, icd10="C64",
-        diagnosis="Tumor de Wilms", age_years=4, sex=Sex.FEMALE,
-        accept_after=timedelta(hours=1), incomplete=False, uploads_late=True,
-        upload_after=timedelta(hours=1),
-    )  # fmt: skip
 
 
 ARRIVALS = [
