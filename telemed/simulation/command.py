@@ -74,8 +74,10 @@ def parameter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     show_default=True,
     help="Weeks simulated for each configuration (shorter than a year, for speed).",
 )
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the report (or the sweep's table) to this CSV file.")  # fmt: skip
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an HTML page with the report and its SVG chart.")  # fmt: skip
 def simulate_command(
     database_url: str | None, csv_path: Path | None, html_path: Path | None, sweep: bool,
     **values: Any,

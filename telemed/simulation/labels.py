@@ -17,3 +17,16 @@ TARGET_LABELS = {
     "routine": _l("median routine wait under 7 days"),
     "deferred": _l("under 5 per cent deferred"),
 }
+# The result table's columns (``%`` in a template's gettext would be read as formatting).
+POINT_COLUMNS = (
+    ("cases_per_year", _l("Cases a year")),
+    ("sessions_per_week", _l("Sessions a week")),
+    ("session_minutes", _l("Session length (minutes)")),
+    ("minutes_per_case", _l("Minutes per case")),
+    ("board_hours", _l("Board-hours a week")),
+    ("submitted", _l("Cases")),
+    ("urgent_72h_share", _l("Urgent within 72 h (%)")),
+    ("routine_median_days", _l("Median routine wait (days)")),
+    ("deferred_any_share", _l("Deferred (%)")),
+    ("extraordinary_sessions", _l("Extraordinary sessions")),
+)

@@ -17,7 +17,7 @@ from telemed.core.errors import InputError
 from telemed.core.flashing import refused
 from telemed.extensions import db
 from telemed.simulation import plans, sweep_report
-from telemed.simulation.labels import PLAN_STATUS_LABELS, TARGET_LABELS
+from telemed.simulation.labels import PLAN_STATUS_LABELS, POINT_COLUMNS, TARGET_LABELS
 from telemed.simulation.models import CapacityPlan
 from telemed.simulation.network import board_names
 
@@ -29,7 +29,7 @@ FIELDS = ("board", "sessions_per_week", "minutes_per_case", "session_minutes",
 
 @bp.context_processor
 def planner_labels() -> dict[str, Any]:
-    return {"plan_status_labels": PLAN_STATUS_LABELS}
+    return {"plan_status_labels": PLAN_STATUS_LABELS, "point_columns": POINT_COLUMNS}
 
 
 @bp.app_template_filter("target_label")

@@ -190,8 +190,8 @@ def late_reasons(case: Case) -> list[str]:
     held: list[str] = []
     for item, session in items:
         if item.outcome is ItemOutcome.DEFERRED:
-            kind = "extraordinary" if session.extraordinary else "regular"
-            held.append(f"{outcome_text(item)} at a {kind} meeting")
+            kind = "an extraordinary" if session.extraordinary else "a regular"
+            held.append(f"{outcome_text(item)} at {kind} meeting")
     if case.accepted_at is None:
         held.append("not accepted")
     elif case.accepted_at - case.submitted_at > timedelta(hours=24):

@@ -50,7 +50,7 @@ def test_the_smallest_sufficient_configuration_of_a_fortnight_worked_out_by_hand
     assert 7.5 < by_capacity[(1, 40)]["routine_median_days"] < 8.1
     assert 5.5 < by_capacity[(2, 30)]["routine_median_days"] < 6.5
     assert all(p["urgent_72h_share"] == 100.0 and p["submitted"] == 7 for p in result["points"])
-    (rate, answer), *_ = sweep_report.answers(result)
+    (_rate, answer), *_ = sweep_report.answers(result)
     assert answer is not None and (answer["sessions_per_week"], answer["session_minutes"]) == (
         2, 30,
     )  # fmt: skip
