@@ -9,7 +9,7 @@ from telemed.simulation.models import PlanStatus
 PLAN_STATUS_LABELS = {
     PlanStatus.QUEUED: _l("Queued"),
     PlanStatus.RUNNING: _l("Running"),
-    PlanStatus.DONE: _l("Done"),
+    PlanStatus.DONE: _l("Finished"),
     PlanStatus.FAILED: _l("Failed"),
 }
 TARGET_LABELS = {

@@ -45,7 +45,7 @@ def test_a_coordinator_queues_a_plan_the_job_runs_it_and_the_page_shows_the_answ
         assert plans.run_capacity_plans() == 0  # nothing else waits
 
     page = browser.get(sent.headers["Location"]).get_data(as_text=True)
-    assert "Done" in page and 'id="plan-points"' in page and "<svg" in page
+    assert "Finished" in page and 'id="plan-points"' in page and "<svg" in page
     assert "At 600 cases a year" in page  # the answer, or "none in the range", is said
     plan = db.session.scalar(select(CapacityPlan))
     assert plan is not None and plan.result is not None and len(plan.result["points"]) == 1
