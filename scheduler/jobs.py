@@ -128,3 +128,7 @@ def flag_missing_material() -> Any:
 
 def refresh_figures() -> Any:
     return run_as_leader("refresh_figures", schedule.job("refresh_figures").run)
+
+
+def run_capacity_plans() -> Any:
+    return run_as_leader("run_capacity_plans", schedule.job("run_capacity_plans").run)

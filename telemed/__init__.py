@@ -44,6 +44,13 @@ def create_app(
         }
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.extensions["telemed.clock"] = app.config.get("CLOCK") or Clock()
+    # How to build a sibling app on another database (the simulator's sandbox), without
+    # the command that does it importing this module.
+    app.extensions["telemed.factory"] = create_app
+    # The background jobs' table, for the simulator to run them (the table runs the planner).
+    from telemed import schedule
+
+    app.extensions["telemed.jobs"] = schedule.job
 
     from telemed import extensions, i18n, models, reactions, web  # noqa: F401  (models: tables)
 

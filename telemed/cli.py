@@ -1,5 +1,5 @@
-"""Command-line tools: ``flask users ...``, ``flask demo ...``, ``flask stats ...`` and
-``flask attachments migrate``."""
+"""Command-line tools: ``flask users ...``, ``flask demo ...``, ``flask stats ...``,
+``flask attachments migrate`` and ``flask simulate``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from telemed.core.errors import InputError
 from telemed.core.transaction import in_transaction
 from telemed.extensions import db
 from telemed.reports import rollups
+from telemed.simulation.command import simulate_command
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -245,3 +246,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(attachments_cli)
+    app.cli.add_command(simulate_command)

@@ -22,6 +22,7 @@ from telemed.reports.models import (
 )
 from telemed.room.models import Attendance, Recommendation
 from telemed.sessions.models import AgendaItem, BoardSession, SchedulingFlag, SessionAttendee
+from telemed.simulation.models import CapacityPlan
 
 __all__ = [
     "AgendaItem",
@@ -36,6 +37,7 @@ __all__ = [
     "BoardSession",
     "BoardSpecialty",
     "CalendarFeed",
+    "CapacityPlan",
     "Case",
     "CaseEvent",
     "CaseReviewMark",

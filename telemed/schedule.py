@@ -19,6 +19,7 @@ from telemed.preparation import material
 from telemed.reports import answers
 from telemed.sessions import assignment
 from telemed.sessions import service as sessions
+from telemed.simulation import plans
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ JOBS: tuple[Job, ...] = (
     Job("send_reminders", invites.send_reminders, minutes(1), "reminders"),
     Job("refresh_figures", answers.refresh, minutes(15), "months rolled up"),
     Job("deliver_outbox", outbox.deliver_due, minutes(1), "emails sent"),
+    Job("run_capacity_plans", plans.run_capacity_plans, minutes(1), "capacity plans run"),
 )  # fmt: skip
 
 

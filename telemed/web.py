@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
     from telemed.reports.views import bp as reports_bp
     from telemed.room import views as room_views
     from telemed.sessions.views import bp as sessions_bp
+    from telemed.simulation.views import bp as planner_bp
 
     login.init_app(app)
     for blueprint in (home_bp, auth_bp, users_admin_bp, centres_bp, cases_bp, audit_bp):
@@ -69,6 +70,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(invites_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(planner_bp)
     app.register_blueprint(ops_bp)
     for module in (room_views, preparation_views, referral_views, agreement_views, minutes_views,
                    certificate_views):  # fmt: skip

@@ -24,7 +24,7 @@ TOP_MODULES = {
     "telemed.home", "telemed.i18n", "telemed.models", "telemed.demo", "telemed.reactions",
     "telemed.schedule",
 }  # fmt: skip
-TOP_PACKAGES = {"api", "synthetic"}
+TOP_PACKAGES = {"api", "synthetic", "simulation"}
 INFRASTRUCTURE = {"telemed.extensions"}
 
 

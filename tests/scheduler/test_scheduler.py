@@ -42,7 +42,8 @@ from tests.scenes.boards import check_agenda_invariants, emails, entry_of
 TTL = timedelta(seconds=45)
 JOB_IDS = {"generate_sessions", "assign_cases", "close_agendas", "finish_sessions",
            "deliver_outbox", "sync_invites", "check_quorum", "send_reminders",
-           "flag_missing_material", "refresh_figures", "read_calendar_replies"}  # fmt: skip
+           "flag_missing_material", "refresh_figures", "read_calendar_replies",
+           "run_capacity_plans"}  # fmt: skip
 
 
 # --- the lease --------------------------------------------------------------------------
