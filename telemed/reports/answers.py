@@ -227,9 +227,8 @@ def digest(text: str) -> str:
 def dump(result: ViewResult) -> str:
     """The view as it reads in this request's language (labels translated now)."""
     data = {
-        "figures": [
-            [f.key, str(f.label), f.value, str(f.definition), f.unit] for f in result.figures
-        ],
+        "headline": [plain(f) for f in result.headline],
+        "figures": [plain(f) for f in result.figures],
         "tables": [
             [t.name, str(t.title), [[k, str(label)] for k, label in t.columns], t.rows,
              None if t.definition is None else str(t.definition), t.complete]
@@ -238,16 +237,21 @@ def dump(result: ViewResult) -> str:
         "charts": [
             [c.name, str(c.title), c.kind, [str(label) for label in c.labels],
              [{**ds, "label": str(ds["label"])} for ds in c.datasets], str(c.y_label),
-             c.stacked, c.table]
+             c.stacked, c.table, c.highlight, str(c.note)]
             for c in result.charts
         ],
     }  # fmt: skip
     return json.dumps(data, default=str, ensure_ascii=False)
 
 
+def plain(figure: Figure) -> list[Any]:
+    return [figure.key, str(figure.label), figure.value, str(figure.definition), figure.unit]
+
+
 def load(payload: str) -> ViewResult:
     data: dict[str, Any] = json.loads(payload)
     return ViewResult(
+        headline=[Figure(*row) for row in data["headline"]],
         figures=[Figure(*row) for row in data["figures"]],
         tables=[
             Table(name, title, [(key, label) for key, label in columns], rows, definition, complete)
