@@ -117,6 +117,10 @@ def test_nothing_with_patient_data_may_be_stored_only_static_files_cache(every_a
             assert "no-store" not in cache, cache  # stylesheets and scripts may be cached
         elif name == "public board feed":
             assert cache == "public, max-age=900"  # published training sessions only
+        elif name == "private feed":
+            # Its owner's calendar client may keep it and revalidate with the ETag (case
+            # codes and times only, at a secret address); no shared cache may keep it.
+            assert cache == "private, no-cache", cache
         else:
             assert "no-store" in cache, (name, cache)
 

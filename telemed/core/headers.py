@@ -14,7 +14,13 @@ static files, calendar feeds, PDFs and attachments):
 - ``Cache-Control: private, no-store`` on everything but the static assets and answers a
   view declared ``public`` (a board's published training calendar): pages, API answers,
   calendars, PDFs and attachments may carry patient data and must not stay in a shared
-  computer's cache or a proxy. Static files keep their caching.
+  computer's cache or a proxy. Static files keep their caching. One kind of answer may ask
+  for ``private, no-cache`` instead (``revalidate_privately``): a private calendar feed,
+  fetched by its owner's calendar application at a secret address, which holds case codes
+  and times only. ``private`` keeps it out of every shared cache (proxies, CDNs); ``no-cache``
+  lets the owner's client keep its copy but never use it without asking first, so it can ask
+  with the ETag every 15 minutes and get a ``304`` instead of the whole calendar
+  (``no-store`` forbids keeping the copy, and with it the cheap revalidation).
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ HEADERS = {
 }
 STATIC_ENDPOINT = "static"
 NO_STORE = "private, no-store"
+REVALIDATE = "private, no-cache"
+REVALIDATE_KEY = "telemed.revalidate_privately"
 
 
 def init_app(app: Flask) -> None:
@@ -63,6 +71,16 @@ def secure_headers(response: Response) -> Response:
     if served_over_https():
         response.headers["Strict-Transport-Security"] = HSTS
     if request.endpoint != STATIC_ENDPOINT and not response.cache_control.public:
-        response.headers["Cache-Control"] = NO_STORE
+        revalidate = response.headers.get("Cache-Control") == REVALIDATE
+        if not (revalidate and request.environ.get(REVALIDATE_KEY)):
+            response.headers["Cache-Control"] = NO_STORE
         response.headers.pop("Expires", None)
+    return response
+
+
+def revalidate_privately(response: Response) -> Response:
+    """``private, no-cache`` for this answer (see above: a private feed at a secret address)
+    instead of ``no-store``; an error page answered instead keeps ``no-store``."""
+    response.headers["Cache-Control"] = REVALIDATE
+    request.environ[REVALIDATE_KEY] = True
     return response
