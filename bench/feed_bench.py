@@ -182,6 +182,10 @@ def run(url: str, sessions: int, repeat: int, stored_agenda: bool, top: int) -> 
         print(f"feed, warm (nothing changed):    {warm_ms:8.1f} ms  {warm_sql:5d} SQL statements")
         print(f"conditional GET (ETag matches):  {cond_ms:8.1f} ms  {cond_sql:5d} SQL statements"
               f"  -> {conditional[2].status_code}")  # fmt: skip
+        floor_ms, _n = median_of(max(repeat, 20), lambda: timed(client, "/healthz"))
+        print(
+            f"floor, GET /healthz (same app): {floor_ms:8.1f} ms  (the machine's load, for scale)"
+        )
         print(f"feed size: {len(first.data) / 1024:.0f} KiB")
         feed_ok = warm_ms < FEED_TARGET_MS
         cond_ok = cond_ms < CONDITIONAL_TARGET_MS and conditional[2].status_code == 304

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale
-from sqlalchemy import ColumnElement, Row, String, select, type_coerce
+from sqlalchemy import ColumnElement, Row, String, cast, select, type_coerce
 from sqlalchemy.orm import aliased, selectinload
 
 from telemed.auth.models import User
@@ -40,18 +40,18 @@ CHUNK = 500  # rows per write (SQLite's and PostgreSQL's parameter limits)
 READ_CHUNK = 1000  # ids per read
 Coordinator = aliased(User, name="coordinator")
 # Everything an event shows that lives on the session, its board and its coordinator. Times
-# and enums are read as the database stores them (``raw``): a stamp is only compared, and
-# turning a thousand rows into aware datetimes and enum members was most of a 304's time.
+# and enums are read as text: a stamp is only compared, and turning a thousand rows into
+# aware datetimes and enum members (and writing those out again) was most of a 304's time.
 STAMP_COLUMNS = (
     BoardSession.id, BoardSession.sequence, BoardSession.agenda_version,
-    *(type_coerce(column, String()) for column in (
-        BoardSession.status, BoardSession.kind, BoardSession.starts_at, BoardSession.ends_at)),
+    type_coerce(BoardSession.status, String()), type_coerce(BoardSession.kind, String()),
+    cast(BoardSession.starts_at, String()), cast(BoardSession.ends_at, String()),
     BoardSession.number, BoardSession.room_url, BoardSession.topic, BoardSession.speaker,
     Board.name, Board.timezone, Coordinator.name, Coordinator.email,
 )  # fmt: skip
 
 
-Stamp = Row[Any]
+Stamp = Row[*tuple[Any, ...]]
 
 
 def stamps_where(*criteria: ColumnElement[bool]) -> list[Stamp]:
@@ -65,7 +65,7 @@ def stamps_where(*criteria: ColumnElement[bool]) -> list[Stamp]:
         .order_by(BoardSession.starts_at, BoardSession.id)
     )
     db.session.flush()  # the connection does not flush the caller's pending changes itself
-    return list(db.session.connection().execute(query))
+    return list(db.session.connection().execute(query).all())  # fetchall: one driver call
 
 
 def stamps_of(sessions: Sequence[BoardSession]) -> list[Stamp]:
@@ -177,7 +177,7 @@ def stored_events(ids: list[int], variant: str, lang: str) -> dict[int, tuple[st
                    CalendarEvent.alarm, CalendarEvent.tzids)
             .where(CalendarEvent.session_id.in_(ids[start : start + READ_CHUNK]),
                    CalendarEvent.variant == variant, CalendarEvent.language == lang)
-        )  # fmt: skip
+        ).all()  # fmt: skip
         stored.update((row[0], (row[1], row[2], row[3], row[4])) for row in rows)
     return stored
 

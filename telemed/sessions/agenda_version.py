@@ -21,9 +21,10 @@ from telemed.sessions.models import AgendaItem, BoardSession
 def touched_sessions(session: Session) -> set[int]:
     """The sessions whose agenda this flush changes (both ends of a moved entry)."""
     ids: set[int] = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    dirty = session.dirty  # a new set at every access: read once
+    for obj in (*session.new, *dirty, *session.deleted):
         if isinstance(obj, AgendaItem):
-            if obj in session.dirty and not session.is_modified(obj):
+            if obj in dirty and not session.is_modified(obj):
                 continue
             history = attributes.get_history(obj, "session_id")
             ids.update(i for i in (*history.added, *history.unchanged, *history.deleted) if i)
@@ -31,7 +32,7 @@ def touched_sessions(session: Session) -> set[int]:
                 ids.add(obj.session.id)
         elif (
             isinstance(obj, BoardSession)
-            and obj in session.dirty
+            and obj in dirty
             and attributes.get_history(obj, "order_of_business").has_changes()
         ):
             ids.add(obj.id)
