@@ -131,8 +131,8 @@ def probe_sessions() -> list[BoardSession]:
 
 
 def digest(environment_digest: str, stamps: Iterable[Stamp], *extra: str) -> str:
-    """A digest of stamps: the rows as the database returns them (UTC times, enums), so the
-    same state always gives the same digest."""
+    """A digest of stamps (rows of plain text and numbers, as ``STAMP_COLUMNS`` reads them):
+    the same state always gives the same digest."""
     value = hashlib.sha256(environment_digest.encode())
     for part in extra:
         value.update(part.encode())
