@@ -12,7 +12,10 @@ from telemed.boards.signals import days_off_marked, membership_changed
 from telemed.cases.signals import case_transitioned, cases_changed_in_bulk
 from telemed.invites import service as invites
 from telemed.reports import rollups
-from telemed.sessions import agenda
+from telemed.sessions import (
+    agenda,
+    agenda_version,  # noqa: F401  (counts agenda changes on flush)
+)
 from telemed.sessions import service as sessions
 from telemed.sessions.signals import session_changed
 

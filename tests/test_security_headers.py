@@ -118,8 +118,9 @@ def test_nothing_with_patient_data_may_be_stored_only_static_files_cache(every_a
             assert "no-store" not in cache, cache  # stylesheets and scripts may be cached
         elif name == "public board feed":
             assert cache == "public, max-age=900"  # published training sessions only
-        elif name == "figures API":
-            assert cache == "private, no-cache"  # aggregates, revalidated by their ETag
+        elif name in ("figures API", "private feed"):
+            # Revalidated by their ETag: aggregates; a feed at a secret address (codes, times).
+            assert cache == "private, no-cache", cache
         else:
             assert "no-store" in cache, (name, cache)
 

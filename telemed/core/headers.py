@@ -13,10 +13,15 @@ static files, calendar feeds, PDFs and attachments):
   ``https://`` ``TELEMED_BASE_URL``);
 - ``Cache-Control: private, no-store`` on everything but the static assets, answers a
   view declared ``public`` (a board's published training calendar) and answers a view
-  declared to revalidate by their ETag (``core/conditional.py``: the figures, which hold
-  no patient data, ``private, no-cache``): pages, API answers, calendars,
-  PDFs and attachments may carry patient data and must not stay in a shared computer's
-  cache or a proxy. Static files keep their caching.
+  declared to revalidate by their ETag (``core/conditional.py``, ``private, no-cache``: the
+  figures, which hold no patient data, and a private calendar feed, fetched by its owner's
+  calendar application at a secret address, holding case codes and times only). Pages, API
+  answers, calendars, PDFs and attachments may carry patient data and must not stay in a
+  shared computer's cache or a proxy. ``private`` keeps a revalidated answer out of every
+  shared cache; ``no-cache`` lets the owner's client keep its copy but never use it without
+  asking first, so it asks with the ETag and gets a ``304`` instead of the whole answer
+  (``no-store`` forbids keeping the copy, and with it the cheap revalidation). Static files
+  keep their caching.
 """
 
 from __future__ import annotations

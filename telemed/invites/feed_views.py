@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from telemed.boards import service as board_service
 from telemed.boards.models import Board
+from telemed.core.conditional import revalidated
 from telemed.core.errors import NotFound
 from telemed.invites import feeds
 from telemed.outbox.service import in_language_of
@@ -45,18 +46,26 @@ def calendar_response(body: bytes, filename: str, *, disposition: str, cache: st
 
 @bp.get("/feeds/<token>.ics")
 def private_feed(token: str) -> ResponseReturnValue:
-    """A user's sessions for calendar subscriptions; the secret token is the credential."""
+    """A user's sessions for calendar subscriptions; the secret token is the credential.
+
+    Calendar clients poll it: the ETag is worked out first from the sessions' stamps (one
+    query), so a client that already has this feed gets a ``304`` without it being built."""
     user = feeds.user_for_token(token)
     if user is None:
         abort(404)
     with in_language_of(user):
-        body = feeds.user_calendar(user)
-    response = calendar_response(
-        body, "telemed.ics", disposition="inline", cache=f"private, max-age={MAX_AGE}"
-    )
+        stamps = feeds.user_stamps(user)
+        tag = feeds.feed_tag(stamps)
+        if request.if_none_match.contains(tag):
+            response = Response(status=304)
+            del response.headers["Content-Type"]  # a 304 has no body to describe
+        else:
+            body = feeds.user_calendar(user, stamps)
+            response = Response(body, content_type=CALENDAR_TYPE)
+            response.headers["Content-Disposition"] = 'inline; filename="telemed.ics"'
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return revalidated(response, tag)  # private, no-cache: its owner's client revalidates
 
 
 @bp.get("/feeds/boards/<int:board_id>.ics")

@@ -13,7 +13,6 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 
@@ -24,7 +23,7 @@ from telemed.cases.models import Case
 from telemed.core.clock import now_utc
 from telemed.core.links import external_url
 from telemed.extensions import db
-from telemed.invites import ical
+from telemed.invites import event_cache, ical
 from telemed.invites.models import CalendarFeed
 from telemed.sessions.models import (
     AGENDA_OUTCOMES,
@@ -84,13 +83,11 @@ def user_for_token(token: str) -> User | None:
     """The active owner of a feed token, or ``None`` (unknown, revoked, inactive user)."""
     if not token or len(token) > 200:
         return None
-    feed = db.session.scalar(
-        select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token))
+    return db.session.scalar(
+        select(User)
+        .join(CalendarFeed, CalendarFeed.user_id == User.id)
+        .where(CalendarFeed.token_hash == hash_token(token), User.active.is_(True))
     )
-    if feed is None:
-        return None
-    user = db.session.get(User, feed.user_id)
-    return user if user is not None and user.active else None
 
 
 # --- which sessions ---------------------------------------------------------------------
@@ -105,7 +102,7 @@ def window_clause(user_zone: str, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def user_sessions(user: User, now: datetime | None = None) -> list[BoardSession]:
+def invited_clause(user: User) -> ColumnElement[bool]:
     """Sessions the user is invited to: their active attendee rows.
 
     Until the invite sync has caught up with a session (never synced, or changed since),
@@ -113,7 +110,6 @@ def user_sessions(user: User, now: datetime | None = None) -> list[BoardSession]
     board membership and their own cases on its agenda stand in for a row they do not have
     yet, so a new feed is never empty and a cancelled session still shows as cancelled.
     """
-    now = now or now_utc()
     rows = select(SessionAttendee.id).where(SessionAttendee.session_id == BoardSession.id)
     invited = rows.where(SessionAttendee.user_id == user.id, SessionAttendee.active.is_(True))
     has_row = rows.where(SessionAttendee.user_id == user.id)
@@ -132,13 +128,23 @@ def user_sessions(user: User, now: datetime | None = None) -> list[BoardSession]
         Case.submitted_by_id == user.id,
     )
     stand_in = and_(not_(has_row.exists()), sync_due, or_(member, own_case))
-    query = (
-        select(BoardSession)
-        .where(or_(invited.exists(), stand_in))
-        .where(window_clause(user.display_timezone, now))
-        .order_by(BoardSession.starts_at, BoardSession.id)
+    return or_(invited.exists(), stand_in)
+
+
+def user_stamps(user: User, now: datetime | None = None) -> list[event_cache.Stamp]:
+    """The stamps of the sessions of the user's private feed (``invited_clause``), 90 days
+    back onward, in one query: enough to tag the feed, and to build it from stored events."""
+    return event_cache.stamps_where(
+        invited_clause(user), window_clause(user.display_timezone, now or now_utc())
     )
-    return list(db.session.scalars(query))
+
+
+def feed_tag(stamps: list[event_cache.Stamp]) -> str:
+    """The private feed's entity tag without building it (call it in the user's language):
+    its sessions' stamps, its name and the environment its events are built in. It moves
+    exactly when the feed's text would (DTSTAMP aside, which only says when it was made)."""
+    environment = event_cache.environment(ical.PLAIN)
+    return event_cache.digest(environment, stamps, "private", feed_name())[:32]
 
 
 def public_sessions(board: Board, now: datetime | None = None) -> list[BoardSession]:
@@ -158,23 +164,26 @@ def public_sessions(board: Board, now: datetime | None = None) -> list[BoardSess
 
 def calendar_for(sessions: list[BoardSession], name: str, *, topics: bool = False) -> bytes:
     """``METHOD:PUBLISH`` bytes; ``topics`` puts a training's topic and speaker in SUMMARY."""
-    host = current_app.config["MAIL_DOMAIN"]
-    dtstamp = now_utc()
-    events = []
-    for session in sessions:
-        event = ical.session_event(session, host=host, dtstamp=dtstamp)
-        if topics and session.topic:
-            summary = f"{session.topic} ({ical.summary_for(session)})"
-            if session.speaker:
-                summary = f"{session.topic} · {session.speaker} ({ical.summary_for(session)})"
-            event["summary"] = summary
-        events.append(event)
-    return ical.calendar_bytes("PUBLISH", events, name=name)
+    return calendar_from(event_cache.stamps_of(sessions), name, topics=topics)
 
 
-def user_calendar(user: User) -> bytes:
-    """The private feed (call it in the user's language)."""
-    return calendar_for(user_sessions(user), _("Tumour board sessions"))
+def calendar_from(stamps: list[event_cache.Stamp], name: str, *, topics: bool = False) -> bytes:
+    """The calendar of the stamped sessions, assembled from their stored events."""
+    events = event_cache.events_of(stamps, ical.TOPICS if topics else ical.PLAIN)
+    dtstamp = ical.dtstamp_text(now_utc())
+    tzids = {tzid for event in events for tzid in event.tzids}
+    return ical.calendar_text(
+        "PUBLISH", [event.block(dtstamp) for event in events], tzids, name=name
+    )
+
+
+def feed_name() -> str:
+    return _("Tumour board sessions")
+
+
+def user_calendar(user: User, stamps: list[event_cache.Stamp] | None = None) -> bytes:
+    """The private feed (call it in the user's language); ``stamps`` if already read."""
+    return calendar_from(user_stamps(user) if stamps is None else stamps, feed_name())
 
 
 def board_calendar(board: Board) -> bytes:

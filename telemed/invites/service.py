@@ -13,13 +13,14 @@ never patient data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 
 from telemed.audit import service as audit
 from telemed.auth.models import Discipline, Role, User
@@ -30,12 +31,12 @@ from telemed.core import transaction
 from telemed.core.clock import now_utc
 from telemed.core.errors import Forbidden, InputError, InvalidTransition
 from telemed.extensions import db
-from telemed.invites import ical
+from telemed.invites.itip import InviteCalendars
 from telemed.invites.rsvp_links import ANSWER_LABELS, ANSWERS, rsvp_url
 from telemed.jobs import checkpoint
 from telemed.outbox.models import OutboxMessage
-from telemed.outbox.notify import notify
-from telemed.outbox.service import in_language_of
+from telemed.outbox.notify import Personal, notify, prepare_alike
+from telemed.outbox.service import enqueue_many, in_language_of
 from telemed.sessions.models import (
     UPCOMING,
     AgendaItem,
@@ -58,9 +59,6 @@ ROLE_RANK = {AttendeeRole.CHAIR: 0, AttendeeRole.REQUIRED: 1, AttendeeRole.OPTIO
 AUDIENCE_KINDS = (SessionKind.TRAINING, SessionKind.KEYNOTE)
 # Agenda entries whose referring doctor is invited (a case discussed early keeps its doctor).
 REFERRING_OUTCOMES = (ItemOutcome.PENDING, ItemOutcome.DISCUSSED, ItemOutcome.DEFERRED)
-# Beyond this many invitees (a training for everyone), each copy lists the board's people and
-# its own recipient only: thousands of ATTENDEE lines in thousands of emails help nobody.
-ATTENDEE_LIST_LIMIT = 200
 QUORUM_WARNING = timedelta(hours=48)
 SYNC_BATCH = 500
 IN_CHUNKS = 500
@@ -170,16 +168,11 @@ def sync_session_invites(session: BoardSession) -> int:
     rows = {row.user_id: row for row in attendee_rows(session)}
     wanted = {} if cancelled else desired_invitees(session)
     outgoing: list[Outgoing] = []
+    fresh = insert_attendees(session, [want for uid, want in wanted.items() if uid not in rows])
+    rows.update(fresh)
     for user_id, want in wanted.items():
-        row = rows.get(user_id)
-        if row is None:
-            row = SessionAttendee(
-                session_id=session.id, user_id=user_id, user=want.user, role=want.role,
-                reason=want.reason, partstat=PartStat.NEEDS_ACTION, active=True,
-                sent_sequence=-1,
-            )  # fmt: skip
-            db.session.add(row)
-            rows[user_id] = row
+        row = rows[user_id]
+        if user_id in fresh:
             outgoing.append(Outgoing(row, "REQUEST", "invite"))
             continue
         row.role, row.reason = want.role, want.reason
@@ -213,12 +206,34 @@ def sync_session_invites(session: BoardSession) -> int:
             (row for row in rows.values() if row.active),
             key=lambda row: (ROLE_RANK[row.role], row.user.name, row.user_id),
         )
-        dtstamp = now_utc()
+        calendars = InviteCalendars(session, invitees, now_utc())
+        by_kind: dict[str, list[Personal]] = {}
         for message in outgoing:
-            queue_message(session, message, invitees, sequence, roster, dtstamp)
+            personal = queue_message(session, message, calendars, sequence, roster)
+            by_kind.setdefault(message.kind, []).append(personal)
+        codes = agenda_codes(session)
+        enqueue_many([
+            email for kind, people in by_kind.items()
+            for email in prepare_alike(kind, people, letter_context(session, codes))
+        ])  # fmt: skip
     session.invites_sequence = sequence
     session.invites_roster = roster
     return len(outgoing)
+
+
+def insert_attendees(session: BoardSession, wanted: list[Wanted]) -> dict[int, SessionAttendee]:
+    """New attendee rows, by user id, in multi-row INSERTs with their ids returned (the
+    ORM's flush inserts them one statement per row on SQLite, to learn each id)."""
+    if not wanted:
+        return {}
+    values = [
+        {"session_id": session.id, "user_id": want.user.id, "role": want.role,
+         "reason": want.reason, "partstat": PartStat.NEEDS_ACTION, "active": True,
+         "sent_sequence": -1}
+        for want in wanted
+    ]  # fmt: skip
+    created = db.session.scalars(insert(SessionAttendee).returning(SessionAttendee), values)
+    return {row.user_id: row for row in created}
 
 
 def sync_after_change(session: BoardSession, **_: object) -> None:
@@ -306,20 +321,6 @@ def audience_choices() -> list[tuple[str, str]]:
 # --- the messages --------------------------------------------------------------------------
 
 
-def listed_invitees(
-    invitees: list[SessionAttendee], recipient: SessionAttendee, method_kind: str
-) -> list[ical.Invitee]:
-    """The ATTENDEE lines of one copy: everyone, or (large audiences) the board's people
-    and the recipient; a removed attendee's cancellation names only them."""
-    if method_kind == "invite_removed":
-        chosen = [recipient]
-    elif len(invitees) <= ATTENDEE_LIST_LIMIT:
-        chosen = invitees
-    else:
-        chosen = [row for row in invitees if row.reason != "audience" or row is recipient]
-    return [ical.Invitee(row.user, row.role.value, row.partstat.value) for row in chosen]
-
-
 def agenda_codes(session: BoardSession) -> list[str]:
     """The cases on the agenda as the minutes write them (``CE 19.58``): codes only."""
     if session.kind is not SessionKind.CASE_REVIEW:
@@ -330,31 +331,35 @@ def agenda_codes(session: BoardSession) -> list[str]:
 def queue_message(
     session: BoardSession,
     message: Outgoing,
-    invitees: list[SessionAttendee],
+    calendars: InviteCalendars,
     sequence: int,
     roster: int,
-    dtstamp: datetime,
-) -> None:
+) -> Personal:
+    """One attendee's copy: its dedupe key (one per person, method and ``SEQUENCE``), their
+    RSVP links and their calendar in their language."""
     attendee, user = message.attendee, message.attendee.user
     key = f"invite:{session.id}:{sequence}:{user.id}:{message.method}"
     if message.again:
         key += f":r{roster}"
     answering = message.method == "REQUEST"
     with in_language_of(user):  # the calendar's summary and description too
-        ics = ical.invite(
-            session, listed_invitees(invitees, attendee, message.kind), method=message.method,
-            host=current_app.config["MAIL_DOMAIN"], dtstamp=dtstamp,
-        )  # fmt: skip
-    notify(
-        message.kind,
-        user,
-        key,
-        ics=ics,
-        ics_method=message.method,
-        session=session,
-        agenda_codes=agenda_codes(session) if answering else [],
-        answers=[(ANSWER_LABELS[p], rsvp_url(attendee, p)) for p in ANSWERS] if answering else [],
-    )
+        ics = calendars.calendar(attendee, message.method, message.kind)
+    links = tuple(rsvp_url(attendee, p) for p in ANSWERS) if answering else ()
+    return Personal(user, key, links, ics, message.method)
+
+
+def letter_context(
+    session: BoardSession, codes: list[str]
+) -> Callable[[tuple[str, ...]], dict[str, Any]]:
+    """What an invitation email shows around each person's RSVP links (none: a CANCEL)."""
+
+    def context(links: tuple[str, ...]) -> dict[str, Any]:
+        if not links:  # a cancellation: nothing to answer
+            return {"session": session, "agenda_codes": [], "answers": []}
+        answers = [(ANSWER_LABELS[p], link) for p, link in zip(ANSWERS, links, strict=True)]
+        return {"session": session, "agenda_codes": codes, "answers": answers}
+
+    return context
 
 
 # --- quorum --------------------------------------------------------------------------------

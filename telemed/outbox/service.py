@@ -41,9 +41,14 @@ CLAIM_FOR = timedelta(minutes=5)
 ICS_METHODS = ("REQUEST", "CANCEL")
 
 
+# Rows per multi-row INSERT (well under SQLite's and PostgreSQL's parameter limits).
+ENQUEUE_CHUNK = 500
+
+
 @dataclass(frozen=True)
 class Queued:
-    """An email ready to queue (``enqueue_many``): its dedupe key, kind, recipient and text."""
+    """An email ready to queue (``enqueue_many``): its dedupe key, kind, recipient and text,
+    and the iTIP calendar it carries, if any (``itip``)."""
 
     dedupe_key: str
     kind: str
@@ -51,6 +56,20 @@ class Queued:
     subject: str
     body_text: str
     body_html: str | None = None
+    ics: str | None = None
+    ics_method: str | None = None
+
+
+def itip(ics: bytes | str | None, ics_method: str | None) -> tuple[str | None, str | None]:
+    """A calendar to send along as text, and its method (``REQUEST`` unless ``CANCEL``)."""
+    if ics is None:
+        return None, None
+    if isinstance(ics, bytes):
+        ics = ics.decode("utf-8")
+    method = (ics_method or "REQUEST").upper()
+    if method not in ICS_METHODS:
+        raise ValueError(f"ics_method must be one of {', '.join(ICS_METHODS)}")
+    return ics, method
 
 
 def enqueue(
@@ -70,16 +89,9 @@ def enqueue(
     out inline and as an ``invite.ics`` attachment. Returns whether this call queued it, so a
     caller can do something else exactly once with it (e.g. a timeline event).
     """
-    if isinstance(ics, bytes):
-        ics = ics.decode("utf-8")
-    if ics is None:
-        ics_method = None
-    else:
-        ics_method = (ics_method or "REQUEST").upper()
-        if ics_method not in ICS_METHODS:
-            raise ValueError(f"ics_method must be one of {', '.join(ICS_METHODS)}")
-    row = row_values(Queued(dedupe_key, kind, user, subject, body_text, body_html))
-    statement = insert(OutboxMessage).values({**row, "ics": ics, "ics_method": ics_method})
+    ics, ics_method = itip(ics, ics_method)
+    message = Queued(dedupe_key, kind, user, subject, body_text, body_html, ics, ics_method)
+    statement = insert(OutboxMessage).values(row_values(message))
     # RETURNING says whether a row went in (an ORM-enabled insert's rowcount does not).
     result = db.session.execute(
         statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id)
@@ -88,17 +100,24 @@ def enqueue(
 
 
 def enqueue_many(messages: Sequence[Queued]) -> set[str]:
-    """Queue many messages in one statement, each unless its key was queued before; returns
-    the keys this call queued (a bulk job does the rest once for exactly those)."""
+    """Queue many messages, ``ENQUEUE_CHUNK`` rows per INSERT, each unless its key was queued
+    before (the same ``ON CONFLICT DO NOTHING`` as ``enqueue``); returns the keys this call
+    queued (a bulk job does the rest once for exactly those)."""
     if not messages:
         return set()
+    table = OutboxMessage.__table__
     statement = (
-        insert(OutboxMessage.__table__)
-        .values([row_values(message) for message in messages])
+        insert(table)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.__table__.c.dedupe_key)
+        .returning(table.c.dedupe_key)
     )
-    return set(db.session.scalars(statement))
+    # One statement compiled once; SQLAlchemy sends the rows as multi-row INSERTs
+    # ("insertmanyvalues"), ENQUEUE_CHUNK rows each, and gathers what each returned.
+    rows = [row_values(message) for message in messages]
+    result = db.session.execute(
+        statement.execution_options(insertmanyvalues_page_size=ENQUEUE_CHUNK), rows
+    )
+    return set(result.scalars())
 
 
 def row_values(message: Queued) -> dict[str, Any]:
@@ -106,8 +125,8 @@ def row_values(message: Queued) -> dict[str, Any]:
     return {
         "dedupe_key": message.dedupe_key, "kind": message.kind, "to_user_id": message.user.id,
         "to_address": message.user.email, "subject": message.subject,
-        "body_text": message.body_text, "body_html": message.body_html, "ics": None,
-        "ics_method": None, "status": OutboxStatus.PENDING, "attempts": 0,
+        "body_text": message.body_text, "body_html": message.body_html, "ics": message.ics,
+        "ics_method": message.ics_method, "status": OutboxStatus.PENDING, "attempts": 0,
         "next_attempt_at": now, "created_at": now,
     }  # fmt: skip
 

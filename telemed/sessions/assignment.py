@@ -244,7 +244,11 @@ def take_places(session_id: int, count: int, now: datetime) -> None:
             *taking_cases(now),
             BoardSession.booked + count <= BoardSession.capacity,
         )
-        .values(booked=BoardSession.booked + count, roster_version=BoardSession.roster_version + 1)
+        .values(
+            booked=BoardSession.booked + count,
+            roster_version=BoardSession.roster_version + 1,
+            agenda_version=BoardSession.agenda_version + 1,
+        )
     )
     if rowcount(taken) != 1:
         raise LostRace(session_id)
@@ -273,6 +277,8 @@ def take_places_many(counts: dict[int, int], now: datetime, chunk: int = 5000) -
                 .values(
                     booked=BoardSession.booked + count,
                     roster_version=BoardSession.roster_version + 1,
+                    # the entries go in by Core INSERT, which the ORM's counting never sees
+                    agenda_version=BoardSession.agenda_version + 1,
                 )
                 .execution_options(synchronize_session=False)
             )

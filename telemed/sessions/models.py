@@ -112,6 +112,11 @@ class BoardSession(Model):
     # Grows whenever who should be invited may have changed (agenda or members); the invite
     # job brings the attendees in line and records what it has seen.
     roster_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Grows whenever what the agenda shows may have changed (an entry placed, moved,
+    # reordered or decided; the order of business stored): calendars stored per session
+    # (``invites.event_cache``) are built again when it moves. ORM writes bump it by
+    # themselves (``sessions.agenda_version``); writers around the ORM bump it in their SQL.
+    agenda_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     invites_sequence: Mapped[int] = mapped_column(Integer, default=-1)
     invites_roster: Mapped[int] = mapped_column(Integer, default=-1)
     # Training/keynote audience: "everyone", "centre:<id>" or "discipline:<value>".

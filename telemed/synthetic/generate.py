@@ -554,7 +554,8 @@ class Generator:
             db.session.execute(
                 text(
                     "UPDATE board_sessions SET booked = (SELECT count(*) FROM agenda_items a "
-                    "WHERE a.session_id = board_sessions.id AND a.outcome = 'pending') "
+                    "WHERE a.session_id = board_sessions.id AND a.outcome = 'pending'), "
+                    "agenda_version = agenda_version + 1 "
                     f"WHERE id IN ({', '.join(str(i) for i in touched[start : start + 1000])})"
                 )
             )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
@@ -18,6 +21,7 @@ from telemed.outbox.models import OutboxMessage
 from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import BoardSession, SessionAttendee
 from telemed.sessions.service import generate_sessions
+from tests.conftest import base_url
 from tests.scenes.boards import session_of, sessions_of
 
 INVITE_KINDS = ("invite", "invite_update", "invite_cancel", "invite_removed")
@@ -97,6 +101,38 @@ def active_attendees(session: BoardSession) -> dict[int, SessionAttendee]:
         )
     )
     return {row.user_id: row for row in rows}
+
+
+# --- private feeds ---------------------------------------------------------------------------
+
+FEED_URL = re.compile(r'<code class="user-select-all" id="feed-url">([^<]+)</code>')
+
+
+def new_feed(client: FlaskClient) -> str:
+    """Press the button on the profile page; return the feed URL it shows once."""
+    response = client.post("/feeds/regenerate")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/auth/profile#calendar-feed")
+    page = client.get("/auth/profile").get_data(as_text=True)
+    found = FEED_URL.search(page)
+    assert found, page
+    return found.group(1)
+
+
+def path_of(url: str, app: Flask) -> str:
+    base = base_url(app)
+    assert url.startswith(base + "/feeds/") and url.endswith(".ics")
+    return url.removeprefix(base)
+
+
+def uids(response) -> list[str]:  # type: ignore[no-untyped-def]
+    calendar = Calendar.from_ical(response.data)
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    return [str(event["UID"]) for event in calendar.walk("VEVENT")]
+
+
+def uid(app: Flask, session: BoardSession) -> str:
+    return f"session-{session.id}@{app.config['MAIL_DOMAIN']}"
 
 
 # --- fixtures (imported by the test modules) -------------------------------------------------

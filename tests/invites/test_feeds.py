@@ -13,8 +13,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -28,36 +26,8 @@ from telemed.sessions.assignment import assign_cases
 from telemed.sessions.models import AttendeeRole, BoardSession, PartStat, SessionAttendee
 from telemed.sessions.service import cancel_session, create_extraordinary, generate_sessions
 from tests.conftest import base_url, client_for
+from tests.invites.helpers import new_feed, path_of, uid, uids
 from tests.scenes.boards import sessions_of, utc
-
-FEED_URL = re.compile(r'<code class="user-select-all" id="feed-url">([^<]+)</code>')
-
-
-def new_feed(client: FlaskClient) -> str:
-    """Press the button on the profile page; return the feed URL it shows once."""
-    response = client.post("/feeds/regenerate")
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/auth/profile#calendar-feed")
-    page = client.get("/auth/profile").get_data(as_text=True)
-    found = FEED_URL.search(page)
-    assert found, page
-    return found.group(1)
-
-
-def path_of(url: str, app: Flask) -> str:
-    base = base_url(app)
-    assert url.startswith(base + "/feeds/") and url.endswith(".ics")
-    return url.removeprefix(base)
-
-
-def uids(response) -> list[str]:  # type: ignore[no-untyped-def]
-    calendar = Calendar.from_ical(response.data)
-    assert str(calendar["METHOD"]) == "PUBLISH"
-    return [str(event["UID"]) for event in calendar.walk("VEVENT")]
-
-
-def uid(app: Flask, session: BoardSession) -> str:
-    return f"session-{session.id}@{app.config['MAIL_DOMAIN']}"
 
 
 def synced(session: BoardSession, *rows: tuple[User, bool]) -> None:
@@ -131,8 +101,9 @@ def test_feed_needs_no_login_and_answers_with_calendar_headers(app, board, chair
     response = app.test_client().get(path)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
-    # A user's own calendar (case codes, sessions) is not kept in any cache.
-    assert response.headers["Cache-Control"] == "private, no-store"
+    # A user's own calendar (case codes, sessions) stays out of shared caches; their calendar
+    # client may keep it but asks (with the ETag) before using it again.
+    assert response.headers["Cache-Control"] == "private, no-cache"
     assert response.headers["Content-Disposition"].startswith("inline; filename=")
     assert response.headers["Content-Disposition"].endswith('.ics"')
     assert response.headers["ETag"]
