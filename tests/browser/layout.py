@@ -96,3 +96,35 @@ def assert_fits(page: Page) -> None:
     size = page.viewport_size or {"width": 0, "height": 0}
     where = f"{page.url} at {size['width']}×{size['height']}"
     assert not problems, f"{where} does not fit:\n  " + "\n  ".join(problems)
+
+
+# How much wider than its box each select's chosen text, and the widest of its choices,
+# would be (0 when it fits). A select draws its text in clientWidth less its padding
+# (Bootstrap's arrow sits in the right padding); its scrollWidth stays equal to its
+# clientWidth even when the text is cut, so the text is measured with the select's own font.
+CUT_SELECTS = """
+(selector) => {
+  const pen = document.createElement("canvas").getContext("2d");
+  const cut = {};
+  for (const select of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(select);
+    pen.font = style.font;
+    const room = select.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight);
+    const over = (text) => Math.max(0, Math.ceil(pen.measureText(text).width - room));
+    const texts = Array.from(select.options, (option) => option.text);
+    cut[select.id] = {
+      chosen: over(select.options[select.selectedIndex].text),
+      widest: Math.max(...texts.map(over)),
+    };
+  }
+  return cut;
+}
+"""
+
+
+def cut_selects(page: Page, selector: str) -> dict[str, dict[str, int]]:
+    """For each ``<select>`` matching ``selector`` (by id): pixels of its chosen text and
+    of its widest choice that the box cuts off."""
+    found: dict[str, dict[str, int]] = page.evaluate(CUT_SELECTS, selector)
+    return found

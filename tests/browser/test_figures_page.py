@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from telemed.auth.models import User
+from tests.browser.layout import cut_selects
 from tests.conftest import PASSWORD
 from tests.reports.conftest import make_board, network  # noqa: F401  (fixtures for this test)
 from tests.reports.dataset import Network
@@ -21,30 +22,6 @@ pytestmark = pytest.mark.browser
 
 SCREEN = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-
-# For each filter select: how much wider than its box the chosen text, and the widest of
-# its choices, would be (0 when it fits). A select draws its text in clientWidth less its
-# padding (Bootstrap's arrow sits in the right padding); its scrollWidth stays equal to its
-# clientWidth even when the text is cut, so the text is measured with the select's own font.
-CUT_SELECTS = """
-() => {
-  const pen = document.createElement("canvas").getContext("2d");
-  const cut = {};
-  for (const select of document.querySelectorAll("#report-filters select")) {
-    const style = getComputedStyle(select);
-    pen.font = style.font;
-    const room = select.clientWidth - parseFloat(style.paddingLeft)
-      - parseFloat(style.paddingRight);
-    const over = (text) => Math.max(0, Math.ceil(pen.measureText(text).width - room));
-    const texts = Array.from(select.options, (option) => option.text);
-    cut[select.id] = {
-      chosen: over(select.options[select.selectedIndex].text),
-      widest: Math.max(...texts.map(over)),
-    };
-  }
-  return cut;
-}
-"""
 
 # The monthly chart as drawn: its bars and the colour of each (Chart.js's own record).
 BARS = """
@@ -81,7 +58,7 @@ def test_filters_read_whole_and_a_month_charts_a_year(
         page.set_viewport_size(size)
         for label in (t("Period"), t("From"), t("To"), t("Board"), t("Centre"), t("State")):
             expect(page.get_by_label(label, exact=True)).to_be_visible()
-        cut = page.evaluate(CUT_SELECTS)
+        cut = cut_selects(page, "#report-filters select")
         assert set(cut) == {"period", "board", "centre", "state"}
         assert all(widths == {"chosen": 0, "widest": 0} for widths in cut.values()), (name, cut)
         form = page.locator("#report-filters")

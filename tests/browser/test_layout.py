@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import update
 
 from telemed.auth.models import User
 from telemed.boards.models import Board
+from telemed.sessions.models import BoardSession
 from tests.browser.fixtures import log_in
-from tests.browser.layout import assert_fits
+from tests.browser.layout import assert_fits, cut_selects
 from tests.scenes.boards import (  # noqa: F401  (fixtures for this test)
     accept,
     accepted,
@@ -136,6 +138,12 @@ def test_the_agenda_headers_keep_to_one_line_and_move_to_offers_dates_in_date_or
     expected_numbers = [s.number for s in by_date]
     extraordinary = journey.extraordinary.number
     db.session.close()
+    # Real boards are hundreds of sessions in ("n.º 540"): the choices must still read whole.
+    db.session.execute(update(BoardSession).values(number=BoardSession.number + 1000))
+    db.session.commit()
+    expected_numbers = [number + 1000 for number in expected_numbers]
+    extraordinary += 1000
+    db.session.close()
 
     page.set_viewport_size(SCREEN)
     log_in(page, email, ui_text)
@@ -155,3 +163,5 @@ def test_the_agenda_headers_keep_to_one_line_and_move_to_offers_dates_in_date_or
     assert extraordinary in numbers and numbers != sorted(numbers)  # dates, not numbers, rule
     # Thursday 19 March, 18:00 in Mexico City, is 17:00 in Tijuana (summer time since 8 March).
     assert options[0] == f"jue 19 mar, 17:00 · n.º {expected_numbers[0]}", options[0]
+    cut = cut_selects(page, "#agenda select")
+    assert all(sizes == {"chosen": 0, "widest": 0} for sizes in cut.values()), cut
