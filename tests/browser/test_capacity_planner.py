@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from telemed.auth.models import User
 from telemed.core.transaction import unit_of_work
 from telemed.simulation import plans
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +31,7 @@ def test_an_administrator_plans_capacity_from_the_figures_menu(
     email = admin.email
     db.session.close()  # the server thread owns the database while the browser works
 
-    page.goto("/auth/login")
-    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
-    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Log in"), exact=True).click()
+    log_in(page, email, t)
     page.get_by_role("link", name=t("Figures"), exact=True).click()
     page.get_by_role("link", name=t("Capacity planner"), exact=True).click()
     expect(page.get_by_role("heading", name=t("Capacity planner"))).to_be_visible()

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from telemed.auth.models import User
 from telemed.cases.models import Case, CaseStatus
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +31,7 @@ def test_withdrawing_is_confirmed_and_needs_a_reason(
     db.session.commit()
     db.session.close()  # the server thread owns the database while the browser works
 
-    page.goto("/auth/login")
-    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
-    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Log in"), exact=True).click()
+    log_in(page, email, t)
     page.goto(f"/cases/{case_id}")
 
     steps = page.locator("#next-steps")

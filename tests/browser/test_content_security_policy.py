@@ -6,7 +6,6 @@ the room's script, the refer form's script and the print button still work."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from telemed.auth.models import User
 from telemed.referrals.models import Referral
 from telemed.room.models import Recommendation
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import log_in
 from tests.scenes.minutes import Held
 from tests.scenes.session import item_for
 
@@ -87,23 +86,19 @@ def test_the_key_pages_run_under_the_policy_without_a_violation(
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert violations == []
 
-    def log_in(address: str) -> None:
-        page.context.clear_cookies()
-        page.goto("/auth/login")
-        page.get_by_label(re.compile(rf"^{t('Email')}")).fill(address)
-        page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
-        page.get_by_role("button", name=t("Log in"), exact=True).click()
+    def log_in_as(address: str) -> None:
+        log_in(page, address, t)
         expect(page.get_by_role("link", name=t("Cases"), exact=True)).to_be_visible()
         assert violations == []
 
     # The referring doctor: their cases, the case form, their case and its referral.
-    log_in(doctor)
+    log_in_as(doctor)
     for path in ("/cases/", "/cases/new", f"/cases/{case_id}", f"/referrals/{hito_referral}",
                  "/auth/profile"):  # fmt: skip
         visit(page, path, violations)
 
     # The coordinator: every page of the held session.
-    log_in(email)
+    log_in_as(email)
 
     for path in (
         "/cases/",

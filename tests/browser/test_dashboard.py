@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from telemed.auth.models import User
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import log_in
 from tests.reports.conftest import (  # noqa: F401  (fixtures for this test)
     csv_rows,
     make_board,
@@ -67,10 +67,7 @@ def test_administrator_reads_filters_and_downloads_the_dashboard(
     page.on("console", record)
     page.on("pageerror", lambda error: console_errors.append(str(error)))
 
-    page.goto("/auth/login")
-    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
-    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Log in"), exact=True).click()
+    log_in(page, email, t)
     page.get_by_role("link", name=t("Figures"), exact=True).click()
     expect(page).to_have_url(re.compile(r"/reports/overview"))
     expect(page.get_by_role("heading", name=t("Network figures"))).to_be_visible()

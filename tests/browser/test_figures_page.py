@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from telemed.auth.models import User
+from tests.browser.fixtures import log_in
 from tests.browser.layout import cut_selects
-from tests.conftest import PASSWORD
 from tests.reports.conftest import make_board, network  # noqa: F401  (fixtures for this test)
 from tests.reports.dataset import Network
 
@@ -46,10 +46,7 @@ def test_filters_read_whole_and_a_month_charts_a_year(
     db.session.close()  # the server thread owns the database while the browser works
 
     page.set_viewport_size(SCREEN)
-    page.goto("/auth/login")
-    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
-    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Log in"), exact=True).click()
+    log_in(page, email, t)
     page.get_by_role("link", name=t("Figures"), exact=True).click()
     expect(page).to_have_url(re.compile(r"/reports/overview"))
     expect(page.get_by_label(t("Board"), exact=True)).to_contain_text(t("All boards"))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from telemed.extensions import db as _db
 from telemed.referrals.models import Referral, ReferralStatus
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import log_in
 from tests.scenes.boards import accept, accepted, board, chair, make_board, send  # noqa: F401
 from tests.scenes.referrals import network, recommend  # noqa: F401  (fixtures)
 from tests.scenes.session import (  # noqa: F401  (the session ready to be held)
@@ -40,10 +40,7 @@ def test_ticking_a_transplant_unit_puts_hito_first_and_the_referral_is_sent(
     email, url = chair.email, f"/recommendations/{recommendation.id}/refer"
     db.session.close()  # the server thread owns the database while the browser works
 
-    page.goto("/auth/login")
-    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
-    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Log in"), exact=True).click()
+    log_in(page, email, t)
     page.goto(url)
     centres = page.locator(f"{prefix}-centre")
     expect(centres.locator("option").first).not_to_have_attribute("value", hito_id)

@@ -5,7 +5,6 @@ agenda above the follow-up; the backlog opens on demand and stays markable."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -17,7 +16,7 @@ from telemed.auth.models import User
 from telemed.boards.models import Board
 from telemed.sessions.models import BoardSession
 from tests.agreements.backlog import backlog
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import log_in
 from tests.scenes.boards import (  # noqa: F401  (fixtures for this test)
     accept,
     accepted,
@@ -57,10 +56,7 @@ def test_the_room_of_a_board_with_sixty_open_agreements_fits_three_screens(
     db.session.close()  # the server thread owns the database while the browser works
 
     page.set_viewport_size(SCREEN)
-    page.goto("/auth/login")
-    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
-    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Log in"), exact=True).click()
+    log_in(page, email, t)
     page.goto(f"/sessions/{session_id}/room")
     expect(page.locator("#room-agenda")).to_be_visible()
     screenshot("room-60-agreements-1366")

@@ -4,7 +4,6 @@ button on time, by itself (``static/room.js``). The browser's clock is moved, ne
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -16,7 +15,7 @@ from telemed.auth.models import User
 from telemed.core.clock import Clock
 from telemed.room import service as room
 from telemed.sessions.models import BoardSession
-from tests.conftest import PASSWORD
+from tests.browser.fixtures import log_in
 from tests.scenes.boards import (  # noqa: F401  (fixtures for this test)
     accept,
     accepted,
@@ -52,10 +51,7 @@ def test_the_room_refreshes_attendance_and_opens_the_video(
     db.session.close()  # the server thread owns the database while the browser works
 
     page.clock.install(time=clock())
-    page.goto("/auth/login")
-    page.get_by_label(re.compile(rf"^{t('Email')}")).fill(email)
-    page.get_by_label(re.compile(rf"^{t('Password')}")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Log in"), exact=True).click()
+    log_in(page, email, t)
     page.goto(f"/sessions/{session_id}/room")
     chair_line = page.locator(f"#room-people li[data-user='{chair_id}']")
     expect(chair_line).to_have_attribute("data-state", "unmarked")
