@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -13,7 +12,7 @@ from telemed.auth.labels import DISCIPLINE_LABELS, ROLE_LABELS
 from telemed.cases import labels as case_labels
 from telemed.centres.labels import CAPABILITY_LABELS, KIND_LABELS
 from telemed.core import vocabulary, zones
-from telemed.core.formatting import hours, local_date, local_datetime, viewer_zone, when
+from telemed.core.formatting import hours, local_date, local_datetime, when_for_viewer
 from telemed.core.keyset import page_url
 from telemed.core.schemas import MEXICAN_TIMEZONES
 
@@ -21,14 +20,6 @@ from telemed.core.schemas import MEXICAN_TIMEZONES
 def choices(labels: Mapping[Any, Any]) -> list[tuple[str, str]]:
     """``(value, label)`` pairs for a ``<select>`` from a labels mapping keyed by enums."""
     return [(getattr(key, "value", key), str(label)) for key, label in labels.items()]
-
-
-def page_when(
-    start: datetime, end: datetime | None = None, *, zone: str, record: bool = False
-) -> str:
-    """``when(session.starts_at, session.ends_at, zone=board.timezone)`` in a page: the
-    board's clock, and the reader's when it reads otherwise."""
-    return when(start, zone, end, viewer_zone=viewer_zone(), record=record)
 
 
 def zone_choices() -> dict[str, list[tuple[str, str]]]:
@@ -68,6 +59,6 @@ def init_app(app: Flask) -> None:
         current_locale=lambda: str(get_locale()),
         page_url=page_url,
         choices=choices,
-        when=page_when,
+        when=when_for_viewer,
         translated=translated,
     )

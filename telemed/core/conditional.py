@@ -18,7 +18,11 @@ REVALIDATE = "private, no-cache"
 
 def etag_of(*parts: Any) -> str:
     """A strong ETag from everything the answer depends on."""
-    text = json.dumps(parts, default=str, sort_keys=True)
+    return digest(json.dumps(parts, default=str, sort_keys=True))
+
+
+def digest(text: str) -> str:
+    """32 hex digits of SHA-256: the ETags and the keys of stored answers."""
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -111,10 +111,11 @@ def viewer_zone() -> str | None:
 
 
 def when_for_viewer(
-    start: datetime, zone_name: str, end: datetime | None = None, record: bool = False
+    start: datetime, end: datetime | None = None, *, zone: str, record: bool = False
 ) -> str:
-    """``when`` for the person reading the page."""
-    return when(start, zone_name, end, viewer_zone=viewer_zone(), record=record)
+    """``when`` for the person reading the page: in a template,
+    ``when(session.starts_at, session.ends_at, zone=board.timezone)``."""
+    return when(start, zone, end, viewer_zone=viewer_zone(), record=record)
 
 
 def local_datetime(

@@ -32,6 +32,7 @@ from sqlalchemy import delete, func, select
 
 from telemed.cases.models import Case, Urgency
 from telemed.core.clock import local_day_start, now_utc
+from telemed.core.conditional import digest
 from telemed.core.sql import insert
 from telemed.extensions import db
 from telemed.reports import rollups, version
@@ -218,10 +219,6 @@ def code_stamp() -> str:
         sha.update(str(path.relative_to(package.parent)).encode())
         sha.update(path.read_bytes())
     return sha.hexdigest()[:16]
-
-
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def dump(result: ViewResult) -> str:

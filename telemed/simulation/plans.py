@@ -107,6 +107,12 @@ def default_form() -> dict[str, Any]:
     }  # fmt: skip
 
 
+def find_plan(plan_id: int) -> CapacityPlan | None:
+    """A run of the planner; every coordinator and administrator may read any (it holds
+    simulated data only)."""
+    return db.session.get(CapacityPlan, plan_id)
+
+
 def recent_plans(limit: int = 20) -> list[CapacityPlan]:
     return list(db.session.scalars(
         select(CapacityPlan).order_by(CapacityPlan.created_at.desc(), CapacityPlan.id.desc())

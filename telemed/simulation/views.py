@@ -15,10 +15,8 @@ from telemed.auth.decorators import roles_required
 from telemed.auth.models import Role
 from telemed.core.errors import InputError
 from telemed.core.flashing import refused
-from telemed.extensions import db
 from telemed.simulation import plans, sweep_report
 from telemed.simulation.labels import PLAN_STATUS_LABELS, POINT_COLUMNS, TARGET_LABELS
-from telemed.simulation.models import CapacityPlan
 from telemed.simulation.network import board_names
 
 bp = Blueprint("planner", __name__, url_prefix="/reports/planner")
@@ -61,7 +59,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/<int:plan_id>")
 @staff_required
 def detail(plan_id: int) -> ResponseReturnValue:
-    plan = db.session.get(CapacityPlan, plan_id)
+    plan = plans.find_plan(plan_id)
     if plan is None:
         abort(404)
     result = plan.result
