@@ -11,7 +11,8 @@ What it does:
 1. makes the database (``--database``, default ``bench``) if missing, migrates it, loads the
    demo network and generates ``--cases`` cases with ``flask demo generate`` unless it
    already holds that many (then reused as is; fewer: dropped and generated again), and
-   runs ``VACUUM ANALYZE``;
+   sets ``random_page_cost = 1.1`` as the README's deployment does, and runs
+   ``VACUUM ANALYZE``;
 2. starts the service (``wsgi:app``, production settings, JSON access log, metrics in
    multiprocess mode as deployed) and the bare app (``bench/bare_app.py``, answering from
    memory the 50 rows the service's case list answered) under the same gunicorn settings
@@ -92,7 +93,10 @@ REQUESTS = (
     Request("sessions", "/api/v1/sessions", "coordinator", Target(0.5)),
     Request("sessions_referring", "/api/v1/sessions", "referring", Target(None)),
     Request("healthz", "/healthz", "", Target(None)),
+    # The floor of every API request: the token checked (one statement) and nothing else.
+    Request("me", "/api/v1/me", "coordinator", Target(None)),
     Request("stats", "/api/v1/stats", "coordinator", Target(0.3, p99_times=10)),
+    Request("figures_html", "/reports/overview", "cookie", Target(0.3, p99_times=10)),
 )
 
 
@@ -207,6 +211,8 @@ class Bench:
             print(f"  done in {time.perf_counter() - began:.0f} s")
         else:
             print(f"Reusing {name}: {cases:,} cases")
+        # As the README's deployment sets it (the planner's cost of following an index).
+        self.sql("postgres", f'ALTER DATABASE "{name}" SET random_page_cost = 1.1')
         self.sql(name, "VACUUM ANALYZE")
 
     def make_tokens(self) -> dict[str, str]:

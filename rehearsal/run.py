@@ -201,6 +201,8 @@ class Rehearsal:
         with psycopg.connect(f"postgresql://{PG}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{DATABASE}"')
+            # as the README's deployment makes it (the planner's cost of following an index)
+            conn.execute(f'ALTER DATABASE "{DATABASE}" SET random_page_cost = 1.1')
 
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(f"postgresql://{PG}/{DATABASE}", autocommit=True) as conn:

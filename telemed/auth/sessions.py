@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from telemed.audit import service as audit
@@ -27,6 +27,12 @@ TOKEN_PREFIX = "ls_"  # what a login session's id starts with (anything else ope
 # Last seen is written at most this often, so that every request does not write.
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
 USER_AGENT_LENGTH = 255
+# Every page a person opens runs this statement: built once (as ``tokens.TOKEN_OWNER``).
+LOGIN_SESSION = (
+    select(LoginSession)
+    .options(joinedload(LoginSession.user))  # the user comes with it: one query
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)
 
 
 def idle_limit() -> timedelta:
@@ -78,11 +84,7 @@ def resolve(token: str) -> LoginSession | None:
     its account deactivated). Marks it seen, at most once per ``LAST_SEEN_GRANULARITY``."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    record = db.session.scalar(
-        select(LoginSession)
-        .options(joinedload(LoginSession.user))  # the user comes with it: one query
-        .where(LoginSession.token_hash == hash_secret(token))
-    )
+    record = db.session.scalar(LOGIN_SESSION, {"token_hash": hash_secret(token)})
     if record is None:
         return None
     now = now_utc()

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +31,7 @@ from sqlalchemy import delete, func, select
 from telemed.cases.models import Case, Urgency
 from telemed.core.clock import local_day_start, now_utc
 from telemed.core.conditional import digest
+from telemed.core.memo import Memo
 from telemed.core.sql import insert
 from telemed.extensions import db
 from telemed.reports import rollups, version
@@ -56,33 +55,7 @@ class Answer:
     result: ViewResult
 
 
-class Memo:
-    """The answers this process served last, by key (least recently used go first)."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.lock = size, threading.Lock()
-        self.items: OrderedDict[str, Answer] = OrderedDict()
-
-    def get(self, key: str) -> Answer | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
-
-    def put(self, answer: Answer) -> None:
-        with self.lock:
-            self.items[answer.key] = answer
-            self.items.move_to_end(answer.key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
-memo = Memo(MEMO_SIZE)
+memo: Memo[Answer] = Memo(MEMO_SIZE)  # the answers this process served last, by key
 
 
 def view_answers(views: Iterable[str], scope: Scope) -> tuple[int, list[Answer]]:
@@ -102,7 +75,7 @@ def view_answers(views: Iterable[str], scope: Scope) -> tuple[int, list[Answer]]
     if missing:
         for answer in stored(list(missing)):
             if fresh(answer, current, now):
-                memo.put(answer)
+                memo.put(answer.key, answer)
                 found[missing[answer.key]] = answer
     for view, key in keys.items():
         if view not in found:
@@ -141,7 +114,7 @@ def store(key: str, current: int, result: ViewResult, now: datetime) -> Answer:
             where=StatsAnswer.version <= statement.excluded.version,
         )
     )
-    memo.put(answer)
+    memo.put(answer.key, answer)
     return answer
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import delete, update
 
+from telemed.api import stats as stats_api
 from telemed.cases.models import Case, CaseStatus
 from telemed.cases.service import transition
 from telemed.core.clock import now_utc
@@ -31,6 +32,7 @@ ALL = "/api/v1/stats?period=all"
 def no_memory() -> None:
     """Each test starts with nothing remembered in this process (the database is new)."""
     answers.memo.clear()
+    stats_api.bodies.clear()
 
 
 def submitted(body: dict) -> int:
@@ -49,6 +51,28 @@ def test_a_repeated_read_sends_only_the_login_scope_and_version(network, admin, 
     # login session, the viewer's boards, the version, the user after the commit
     assert len(again) <= 5, again
     assert submitted(reply.get_json()) == 14
+
+
+def test_a_remembered_text_is_the_computed_one_and_a_change_replaces_it(network, admin, app):
+    """The API keeps each answer's JSON text by ETag: what it sends again is byte for byte
+    what it computed, and a change sends the new figures, never the remembered text."""
+    client = client_for(app, admin)
+    first = client.get(ALL)
+    with statements() as again:
+        second = client.get(ALL)
+    assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"]
+    assert second.mimetype == "application/json"
+    assert second.headers["Cache-Control"] == "private, no-cache"
+    assert not any("FROM cases" in sql for sql in again)
+
+    committed(transition(admin, network.cases["k9"], "accept"))
+    changed = client.get(ALL)
+    assert changed.headers["ETag"] != first.headers["ETag"]
+    accepted = changed.get_json()["views"]["overview"]["figures"]["accepted"]["value"]
+    assert accepted == first.get_json()["views"]["overview"]["figures"]["accepted"]["value"] + 1
+    answers.memo.clear()
+    stats_api.bodies.clear()  # computed afresh: the same text as the one just sent
+    assert client.get(ALL).data == changed.data
 
 
 def test_another_process_reads_the_stored_answer(network, admin, app):
