@@ -51,6 +51,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+STRICTER_REFERRER_POLICY = "no-referrer"  # the one value a view may put instead
 STATIC_ENDPOINT = "static"
 NO_STORE = "private, no-store"
 
@@ -66,9 +67,13 @@ def served_over_https() -> bool:
 
 
 def secure_headers(response: Response) -> Response:
-    """Set the headers above on ``response``, replacing whatever a view or ``send_file`` put."""
+    """Set the headers above on ``response``, replacing whatever a view or ``send_file`` put
+    (but a stricter ``Referrer-Policy``)."""
+    stricter_referrer = response.headers.get("Referrer-Policy") == STRICTER_REFERRER_POLICY
     for name, value in HEADERS.items():
         response.headers[name] = value
+    if stricter_referrer:  # a view sends no referrer at all (the private feed's secret address)
+        response.headers["Referrer-Policy"] = STRICTER_REFERRER_POLICY
     if served_over_https():
         response.headers["Strict-Transport-Security"] = HSTS
     if request.endpoint != STATIC_ENDPOINT and not keeps_caching(response):
