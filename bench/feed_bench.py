@@ -37,8 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask.testing import FlaskClient
 from icalendar import Calendar
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import insert, select, update
 
 from bench.assign_bench import fill, make_app
 from telemed.auth.models import User
@@ -61,26 +60,11 @@ from telemed.sessions.models import (
     SessionAttendee,
 )
 from telemed.sessions.order_of_business import order_of_business
+from tests.scenes.statements import statements
 
 CASES_PER_SESSION = 9
 FEED_TARGET_MS = 100.0
 CONDITIONAL_TARGET_MS = 5.0
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    """The SQL statements sent while inside (a ``before_cursor_execute`` listener)."""
-    statements: list[str] = []
-    engine = db.engine
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def prepare(sessions: int, stored_agenda: bool) -> tuple[str, int]:
@@ -128,11 +112,11 @@ def forget_events() -> None:
 
 
 def timed(client: FlaskClient, path: str, **kwargs: Any) -> tuple[float, int, Any]:
-    with counting() as statements:
+    with statements() as sent:
         started = time.perf_counter()
         response = client.get(path, **kwargs)
         elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, len(statements), response
+    return elapsed, len(sent), response
 
 
 def median_of(repeat: int, measure: Callable[[], tuple[float, int, Any]]) -> tuple[float, int]:

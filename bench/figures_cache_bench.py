@@ -25,11 +25,7 @@ import cProfile
 import gc
 import io
 import pstats
-import statistics
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flask import Flask, jsonify
 from flask.testing import FlaskClient
-from sqlalchemy import event
-from stats_bench import analyse, build, case_count, pg_exists, recreate_pg
+from stats_bench import analyse, build, case_count, median_ms, pg_exists, recreate_pg
 
 from telemed import create_app
 from telemed.demo import DEMO_PASSWORD
 from telemed.extensions import db
 from telemed.reports import rollups
+from tests.scenes.statements import statements
 
 ADMIN = "admin@demo.telemed.mx"
 COORDINATOR = "coordinador@demo.telemed.mx"
@@ -95,31 +91,6 @@ def prepare(url: str, cases: int, reuse: bool) -> Flask:
     return app
 
 
-@contextmanager
-def counting(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-
-
-def median_ms(action: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times)
-
-
 def login(app: Flask, email: str) -> FlaskClient:
     client = app.test_client()
     reply = client.post("/auth/login", data={"email": email, "password": DEMO_PASSWORD})
@@ -132,10 +103,10 @@ def measure(app: Flask, repeat: int, profile: bool) -> list[tuple[str, int, int,
     rows = []
     for label, email, path in REQUESTS:
         client = clients[email]
-        with counting(app) as first:
+        with app.app_context(), statements() as first:
             reply = client.get(path)
         assert reply.status_code == 200, (path, reply.status_code)
-        with counting(app) as again:
+        with app.app_context(), statements() as again:
             reply = client.get(path)
         etag = reply.headers.get("ETag")
         ms = median_ms(lambda path=path, client=client: client.get(path), repeat)

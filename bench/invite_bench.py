@@ -41,13 +41,14 @@ from icalendar import Calendar
 from sqlalchemy import delete, func, insert, select
 
 from bench.assign_bench import make_app
-from bench.feed_bench import counting, forget_events
+from bench.feed_bench import forget_events
 from telemed.auth.models import Discipline, Role, User
 from telemed.boards.models import Board, BoardMember, MemberRole, SessionKind
 from telemed.extensions import db
 from telemed.invites.service import sync_session_invites
 from telemed.outbox.models import OutboxMessage
 from telemed.sessions.models import BoardSession, SessionAttendee, SessionStatus
+from tests.scenes.statements import statements
 
 TARGET_S = 1.0
 ZONE = "America/Mexico_City"
@@ -118,12 +119,12 @@ def reset(session_id: int) -> None:
 def one_round(session_id: int) -> tuple[float, int, int]:
     session = db.session.get(BoardSession, session_id)
     assert session is not None
-    with counting() as statements:
+    with statements() as sent:
         started = time.perf_counter()
         queued = sync_session_invites(session)
         seconds = time.perf_counter() - started
     db.session.commit()
-    return seconds, len(statements), queued
+    return seconds, len(sent), queued
 
 
 def verify(session_id: int, invitees: int) -> None:

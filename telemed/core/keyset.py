@@ -28,6 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from telemed.core.errors import InputError
 from telemed.core.schemas import MAX_ID
+from telemed.core.sql import plain_rows
 from telemed.extensions import db
 
 T = TypeVar("T")
@@ -191,15 +192,6 @@ def fetch_page(
         total=min(counted, COUNT_LIMIT),
         total_exact=counted <= COUNT_LIMIT,
     )
-
-
-def plain_rows(query: Select[*tuple[Any, ...]]) -> list[Row[*tuple[Any, ...]]]:
-    """The rows of a statement of plain columns, run on the session's connection: the ORM's
-    execution path (which only entities need) cost a third more than the database itself
-    for a page of 50 (bench/README.md). Pending changes are flushed first, as the session's
-    own ``execute`` would."""
-    db.session.flush()
-    return list(db.session.connection().execute(query).all())
 
 
 def beyond(

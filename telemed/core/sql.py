@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Result, Select, select, update
+from sqlalchemy import CursorResult, Result, Row, Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -69,3 +69,12 @@ def one_visible(query: Select[T], what: str) -> T:
     if found is None:
         raise NotFound(f"{what} not found")
     return found
+
+
+def plain_rows(query: Select[*tuple[Any, ...]]) -> list[Row[*tuple[Any, ...]]]:
+    """The rows of a statement of plain columns, run on the session's connection: the ORM's
+    execution path, which only entities need, cost a third more than the database itself
+    for a page of 50 (bench/README.md). Pending changes are flushed first, as the session's
+    own ``execute`` would."""
+    db.session.flush()
+    return list(db.session.connection().execute(query).all())

@@ -29,7 +29,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from telemed.auth.models import User
 from telemed.boards.models import Board, SessionKind
-from telemed.core.sql import insert
+from telemed.core.sql import insert, plain_rows
 from telemed.extensions import db
 from telemed.invites import ical
 from telemed.invites.models import CalendarEvent
@@ -64,8 +64,7 @@ def stamps_where(*criteria: ColumnElement[bool]) -> list[Stamp]:
         .where(*criteria)
         .order_by(BoardSession.starts_at, BoardSession.id)
     )
-    db.session.flush()  # the connection does not flush the caller's pending changes itself
-    return list(db.session.connection().execute(query).all())  # fetchall: one driver call
+    return plain_rows(query)
 
 
 def stamps_of(sessions: Sequence[BoardSession]) -> list[Stamp]:
@@ -172,12 +171,12 @@ def stored_events(ids: list[int], variant: str, lang: str) -> dict[int, tuple[st
     """(fingerprint, properties, alarm, tzids) of the stored events of ``ids``."""
     stored: dict[int, tuple[str, ...]] = {}
     for start in range(0, len(ids), READ_CHUNK):
-        rows = db.session.connection().execute(
+        rows = plain_rows(
             select(CalendarEvent.session_id, CalendarEvent.fingerprint, CalendarEvent.properties,
                    CalendarEvent.alarm, CalendarEvent.tzids)
             .where(CalendarEvent.session_id.in_(ids[start : start + READ_CHUNK]),
                    CalendarEvent.variant == variant, CalendarEvent.language == lang)
-        ).all()  # fmt: skip
+        )  # fmt: skip
         stored.update((row[0], (row[1], row[2], row[3], row[4])) for row in rows)
     return stored
 

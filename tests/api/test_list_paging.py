@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema_rs
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from telemed.auth import tokens
 from telemed.auth.models import User
@@ -24,6 +23,7 @@ from telemed.boards.models import Board
 from telemed.cases.models import Case
 from telemed.cases.schemas import CaseSummarySchema
 from telemed.core import keyset
+from telemed.core.sql import plain_rows
 from telemed.core.vocabulary import Specialty
 from telemed.extensions import db
 from telemed.sessions.api_schemas import SessionOutSchema
@@ -31,21 +31,7 @@ from telemed.sessions.models import BoardSession
 from telemed.sessions.service import generate_sessions
 from tests.api.test_cases_api import bearer_client
 from tests.conftest import client_for, committed
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements sent while the block runs."""
-    sent: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
+from tests.scenes.statements import statements
 
 
 def walk(client: FlaskClient, address: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -210,6 +196,20 @@ def test_a_long_list_says_more_than_the_limit_instead_of_counting_it_all(
 
 
 # --- cursors that are not ours ----------------------------------------------------------
+
+
+def test_a_page_read_in_an_operation_sees_its_own_unflushed_changes(
+    make_case: Callable[..., Case],
+) -> None:
+    """Pages are read on the session's connection (``core.sql.plain_rows``), past the
+    session's autoflush: an operation that changed a case and then lists still sees it."""
+    case = make_case()
+    case_id = case.id  # read now: reading it later would load the case, flushing first
+    case.diagnosis_text = "Changed in this transaction, not flushed yet"
+    assert db.session.dirty
+    rows = plain_rows(select(Case.diagnosis_text).where(Case.id == case_id))
+    assert rows == [("Changed in this transaction, not flushed yet",)]
+    db.session.rollback()
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "WyJ4Il0", "WzEsMl0", "Wy0xZTMwMF0", "e30"])

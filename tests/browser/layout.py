@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
+# The two screens every layout test looks at: a hospital desktop and a phone.
+SCREEN = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
 # Runs in the page; returns one sentence per problem. Kept in one place so every layout
 # test measures the same way.
 MEASURE = """

@@ -28,15 +28,13 @@ from telemed.referrals.models import Referral
 from tests.browser.axe import Audit, audit, axe_source  # noqa: F401  (fixtures)
 from tests.browser.fixtures import log_in
 from tests.browser.keyboard import choose, focused, tab_to, type_into
+from tests.browser.layout import PHONE, SCREEN
 from tests.conftest import PASSWORD, PDF_BYTES, PNG_BYTES, case_payload, committed
 from tests.scenes.boards import sessions_of
 from tests.scenes.minutes import Held
 from tests.scenes.session import item_for
 
 pytestmark = pytest.mark.browser
-
-SCREEN = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 
 
 def audit_pages(page: Page, audit: Audit, paths: dict[str, str]) -> list[str]:

@@ -14,14 +14,12 @@ from playwright.sync_api import Page, expect
 
 from telemed.auth.models import User
 from tests.browser.fixtures import log_in
-from tests.browser.layout import cut_selects
+from tests.browser.layout import PHONE, SCREEN, cut_selects
 from tests.reports.conftest import make_board, network  # noqa: F401  (fixtures for this test)
 from tests.reports.dataset import Network
 
 pytestmark = pytest.mark.browser
 
-SCREEN = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 
 # The monthly chart as drawn: its bars and the colour of each (Chart.js's own record).
 BARS = """

@@ -19,7 +19,7 @@ from telemed.auth.models import User
 from telemed.boards.models import Board
 from telemed.sessions.models import BoardSession
 from tests.browser.fixtures import log_in
-from tests.browser.layout import assert_fits, cut_selects
+from tests.browser.layout import PHONE, SCREEN, assert_fits, cut_selects
 from tests.scenes.boards import (  # noqa: F401  (fixtures for this test)
     accept,
     accepted,
@@ -40,9 +40,6 @@ from tests.scenes.session import (  # noqa: F401
 )
 
 pytestmark = pytest.mark.browser
-
-SCREEN = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 
 
 def pages_of(journey: Journey, who: str) -> list[str]:

@@ -17,6 +17,7 @@ from telemed.boards.models import Board
 from telemed.sessions.models import BoardSession
 from tests.agreements.backlog import backlog
 from tests.browser.fixtures import log_in
+from tests.browser.layout import PHONE, SCREEN
 from tests.scenes.boards import (  # noqa: F401  (fixtures for this test)
     accept,
     accepted,
@@ -35,9 +36,6 @@ from tests.scenes.session import (  # noqa: F401  (fixtures for this test)
 )
 
 pytestmark = pytest.mark.browser
-
-SCREEN = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 
 
 def test_the_room_of_a_board_with_sixty_open_agreements_fits_three_screens(
