@@ -7,13 +7,18 @@ from telemed.boards.models import Board, BoardMember, BoardSpecialty
 from telemed.cases.models import Attachment, AttachmentBlob, Case, CaseEvent
 from telemed.centres.models import Centre
 from telemed.certificates.models import Certificate
+from telemed.core.versions import DataVersion
+from telemed.invites import feed_tags  # noqa: F401  (its counter: the feeds' version)
 from telemed.invites.models import CalendarFeed
 from telemed.jobs.models import SchedulerLease
 from telemed.minutes.models import Minutes, MinutesAddendum
 from telemed.outbox.models import OutboxMessage
 from telemed.preparation.models import CaseReviewMark, PreparationNote
 from telemed.referrals.models import Referral, ReferralStep
-from telemed.reports import rollups  # noqa: F401  (its flush listener keeps roll-ups honest)
+from telemed.reports import (
+    rollups,  # noqa: F401  (its flush listener keeps roll-ups honest)
+    version,  # noqa: F401  (its counter: the figures' version)
+)
 from telemed.reports.models import (
     StatsRollup,
     StatsRollupMonth,
@@ -43,6 +48,7 @@ __all__ = [
     "CaseReviewMark",
     "Centre",
     "Certificate",
+    "DataVersion",
     "LoginSession",
     "Minutes",
     "MinutesAddendum",

@@ -15,6 +15,7 @@ from telemed.agreements.models import Agreement
 from telemed.boards.models import Board
 from telemed.cases import service as case_service
 from telemed.cases.models import Case, CaseStatus, Urgency
+from telemed.core import versions
 from telemed.referrals.models import Referral
 from telemed.room.models import Attendance, Recommendation
 from telemed.sessions.models import AgendaItem, BoardSession, ItemOutcome, SessionStatus
@@ -161,6 +162,16 @@ def test_the_normal_service_still_creates_cases_and_sessions_afterwards(db, gene
     other = make_user(Role.COORDINATOR)
     db.session.add(Attendance(session_id=session.id, user_id=other.id, name="X", role="guest"))
     db.session.commit()
+
+
+def test_a_run_voids_every_remembered_answer(db, runner, generated):
+    """Its rows go around the ORM: the figures' and the calendar feeds' versions rise."""
+    before = {counter.name: counter.current() for counter in versions.COUNTERS}
+    result = runner.invoke(args=["demo", "generate", "--cases", "20"])
+    assert result.exit_code == 0, result.output
+    after = {counter.name: counter.current() for counter in versions.COUNTERS}
+    assert set(after) == {"figures", "calendars"}
+    assert all(after[name] != before[name] for name in after), (before, after)
 
 
 def test_same_seed_gives_the_same_data(app, db):

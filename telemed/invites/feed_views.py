@@ -10,9 +10,10 @@ from flask_login import current_user, login_required
 
 from telemed.boards import service as board_service
 from telemed.boards.models import Board
-from telemed.core.conditional import revalidated
+from telemed.core.clock import now_utc
+from telemed.core.conditional import client_has, revalidated
 from telemed.core.errors import NotFound
-from telemed.invites import feeds
+from telemed.invites import feed_tags, feeds
 from telemed.outbox.service import in_language_of
 from telemed.sessions import access as session_access
 from telemed.sessions import service as session_service
@@ -48,15 +49,22 @@ def calendar_response(body: bytes, filename: str, *, disposition: str, cache: st
 def private_feed(token: str) -> ResponseReturnValue:
     """A user's sessions for calendar subscriptions; the secret token is the credential.
 
-    Calendar clients poll it: the ETag is worked out first from the sessions' stamps (one
-    query), so a client that already has this feed gets a ``304`` without it being built."""
+    Calendar clients poll it: a client that already has this feed gets a ``304`` without it
+    being built — from the tag remembered while the calendars' data has not changed
+    (``feed_tags``), else from the tag worked out of the sessions' stamps (one query)."""
     user = feeds.user_for_token(token)
     if user is None:
         abort(404)
+    now = now_utc()
     with in_language_of(user):
-        stamps = feeds.user_stamps(user)
-        tag = feeds.feed_tag(stamps)
-        if request.if_none_match.contains(tag):
+        version = feed_tags.CALENDARS.current()  # first: later changes have a later version
+        tag = feed_tags.remembered(user, version, now)
+        stamps = None
+        if tag is None or not client_has(tag):
+            stamps = feeds.user_stamps(user, now)
+            tag = feeds.feed_tag(stamps)
+            feed_tags.remember(user, version, now, tag)
+        if client_has(tag):
             response = Response(status=304)
             del response.headers["Content-Type"]  # a 304 has no body to describe
         else:

@@ -94,10 +94,11 @@ def user_for_token(token: str) -> User | None:
 
 
 def window_clause(user_zone: str, now: datetime) -> ColumnElement[bool]:
-    """From 90 days back onward; cancelled sessions only while they are today or later."""
+    """From 90 days before today (whole days on the user's clock) onward; cancelled
+    sessions only while they are today or later. It moves only at the user's midnight."""
     today = now.astimezone(ZoneInfo(user_zone)).replace(hour=0, minute=0, second=0, microsecond=0)
     return and_(
-        BoardSession.starts_at >= now - timedelta(days=PAST_DAYS),
+        BoardSession.starts_at >= today - timedelta(days=PAST_DAYS),
         not_(and_(BoardSession.status == SessionStatus.CANCELLED, BoardSession.starts_at < today)),
     )
 

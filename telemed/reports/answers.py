@@ -61,9 +61,9 @@ memo: Memo[Answer] = Memo(MEMO_SIZE)  # the answers this process served last, by
 def view_answers(views: Iterable[str], scope: Scope) -> tuple[int, list[Answer]]:
     """The data's version and each view's answer for ``scope``: remembered, stored or,
     failing both, computed and stored."""
-    current = version.current_version()  # first: data changed after this has a later version
+    current = version.FIGURES.current()  # first: data changed after this has a later version
     now = now_utc()
-    if version.pending_changes(db.session):  # this transaction's own, uncommitted changes
+    if version.FIGURES.pending(db.session):  # this transaction's own, uncommitted changes
         return current, [uncached(view, scope, current, now) for view in views]
     keys = {view: answer_key(view, scope) for view in views}
     found: dict[str, Answer] = {}

@@ -73,17 +73,6 @@ class StatsRollupTotals(Model):
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
-class StatsVersion(Model):
-    """One row (``id`` 1) whose ``value`` rises in the same transaction as any change to the
-    data the figures read (``reports/version.py``): a stored answer of an older version is
-    never served, and every web server sees the same number."""
-
-    __tablename__ = "stats_version"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
 class StatsAnswer(Model):
     """A computed dashboard view, stored for the next reader with the same key (the view,
     the viewer's scope after the access rules, the filters, the language) while the data's

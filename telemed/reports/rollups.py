@@ -497,7 +497,7 @@ def refresh() -> int:
 def forget_all(session: Any = db.session) -> None:
     """After bulk writes that bypass the ORM (synthetic data, imports), or when a board's
     clock or routing changes."""
-    version.mark_changed(session)  # what was rolled up may have been wrong: answer anew
+    version.FIGURES.mark(session)  # what was rolled up may have been wrong: answer anew
     session.execute(delete(StatsRollup))
     session.execute(delete(StatsRollupMonth))
     forget_totals(session)
@@ -524,7 +524,7 @@ def forget_moments(session: Any, moments: Iterable[datetime | None]) -> None:
     latest_cut = (now_utc() - SETTLED_AFTER + timedelta(days=1)).date().replace(day=1)
     months = {month for month in months if month < latest_cut}
     if months:
-        version.mark_changed(session)
+        version.FIGURES.mark(session)
         session.execute(delete(StatsRollup).where(StatsRollup.month.in_(months)))
         session.execute(delete(StatsRollupMonth).where(StatsRollupMonth.month.in_(months)))
         forget_totals(session)

@@ -32,7 +32,7 @@ from telemed.auth.models import Role, User
 from telemed.boards.models import Board, BoardSpecialty, SessionKind
 from telemed.cases.models import CaseStatus, Sex, Urgency
 from telemed.centres.models import CAPABILITY_FLAGS, Centre, CentreKind
-from telemed.core import transaction
+from telemed.core import transaction, versions
 from telemed.core.clock import now_utc
 from telemed.core.errors import InputError
 from telemed.core.vocabulary import RequestKind, Specialty
@@ -562,6 +562,7 @@ class Generator:
         self.planned_touched.clear()
         self.writer.reset_sequences(TABLES)
         rollups.forget_all()  # rows written around the ORM: the dashboard's months are stale
+        versions.mark_all(db.session)  # and every answer remembered from the data
         transaction.commit_chunk()  # an interrupted run keeps whole chunks
 
     def forget(self) -> None:

@@ -212,6 +212,11 @@ def test_feed_reaches_90_days_back_and_drops_past_cancellations(
     assert [s.number for s in kept] == [3, 4, 5, 6]
     assert listed == [uid(app, s) for s in kept]
 
+    # Whole days on the owner's clock: 19 March is 90 days before Wednesday 17 June all day
+    # long, also after its 18:00 session's hour (02:00 UTC on the 18th is 20:00 on the 17th).
+    clock.set(utc(2026, 6, 18, 2))
+    assert uids(app.test_client().get(path))[0] == uid(app, sessions[2])
+
 
 # --- the public board feed -----------------------------------------------------------------
 

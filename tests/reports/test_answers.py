@@ -19,7 +19,7 @@ from telemed.reports import answers, rollups
 from telemed.reports.models import StatsAnswer, StatsRollupTotal
 from telemed.reports.service import VIEW_NAMES
 from telemed.reports.tables import ViewResult
-from telemed.reports.version import FIGURE_TABLES, current_version
+from telemed.reports.version import FIGURE_TABLES, FIGURES
 from telemed.sessions.service import move_session
 from tests.conftest import client_for, committed, english
 from tests.reports.conftest import figure_value
@@ -158,12 +158,12 @@ def test_forgotten_rollups_are_read_again(network, admin, app):
 def test_a_new_day_is_a_new_answer_without_any_change(network, admin, app, clock):
     client = client_for(app, admin)
     first = client.get("/api/v1/stats?view=overview")
-    version = current_version()
+    version = FIGURES.current()
     clock.advance(timedelta(days=20))  # into January: "this month" is another month
     later = client.get(
         "/api/v1/stats?view=overview", headers={"If-None-Match": first.headers["ETag"]}
     )
-    assert current_version() == version
+    assert FIGURES.current() == version
     assert later.status_code == 200
     assert later.get_json()["period"]["first"] == "2027-01-01"
 
@@ -274,10 +274,10 @@ def test_expired_answers_are_deleted(network, admin, app, clock):
 def test_the_invitations_bookkeeping_keeps_the_answers(network, admin, app):
     """The invitations job marks each session it synced: no figure reads that."""
     s6 = network.sessions["S6"]
-    version = current_version()
+    version = FIGURES.current()
     s6.invites_sequence, s6.invites_roster = s6.sequence, s6.roster_version
     db.session.commit()
-    assert current_version() == version
+    assert FIGURES.current() == version
     s6.capacity += 1
     db.session.commit()
-    assert current_version() != version
+    assert FIGURES.current() != version
