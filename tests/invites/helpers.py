@@ -19,7 +19,7 @@ from telemed.extensions import db
 from telemed.invites.service import sync_due_invites
 from telemed.outbox.models import OutboxMessage
 from telemed.sessions.assignment import assign_cases
-from telemed.sessions.models import BoardSession, SessionAttendee
+from telemed.sessions.models import AttendeeRole, BoardSession, PartStat, SessionAttendee
 from telemed.sessions.service import generate_sessions
 from tests.conftest import base_url
 from tests.scenes.boards import session_of, sessions_of
@@ -176,3 +176,21 @@ def invited(
     session = session_of(case)
     assert session is not None and session.starts_at == sessions_of(panel)[0].starts_at
     return session
+
+
+def synced(session: BoardSession, *rows: tuple[User, bool]) -> None:
+    """What the invite sync leaves behind: attendee rows and the roster it saw."""
+    for user, active in rows:
+        db.session.add(
+            SessionAttendee(
+                session_id=session.id,
+                user_id=user.id,
+                role=AttendeeRole.REQUIRED,
+                reason="member",
+                partstat=PartStat.NEEDS_ACTION,
+                active=active,
+            )
+        )
+    session.invites_roster = session.roster_version
+    session.invites_sequence = session.sequence
+    db.session.commit()

@@ -23,30 +23,10 @@ from telemed.cases.models import Case
 from telemed.extensions import db
 from telemed.invites.models import CalendarFeed
 from telemed.sessions.assignment import assign_cases
-from telemed.sessions.models import AttendeeRole, BoardSession, PartStat, SessionAttendee
 from telemed.sessions.service import cancel_session, create_extraordinary, generate_sessions
 from tests.conftest import base_url, client_for
-from tests.invites.helpers import new_feed, path_of, uid, uids
+from tests.invites.helpers import new_feed, path_of, synced, uid, uids
 from tests.scenes.boards import sessions_of, utc
-
-
-def synced(session: BoardSession, *rows: tuple[User, bool]) -> None:
-    """What the invite sync leaves behind: attendee rows and the roster it saw."""
-    for user, active in rows:
-        db.session.add(
-            SessionAttendee(
-                session_id=session.id,
-                user_id=user.id,
-                role=AttendeeRole.REQUIRED,
-                reason="member",
-                partstat=PartStat.NEEDS_ACTION,
-                active=active,
-            )
-        )
-    session.invites_roster = session.roster_version
-    session.invites_sequence = session.sequence
-    db.session.commit()
-
 
 # --- the private feed URL -----------------------------------------------------------------
 
