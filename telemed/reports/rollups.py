@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     true,
 )
@@ -518,10 +519,14 @@ def forget_stale() -> None:
         forget_all(db.session)
 
 
+def never_rolled_up_from() -> date:
+    """The latest possible cut: months from it on are never rolled up (nothing to forget)."""
+    return (now_utc() - SETTLED_AFTER + ONE_DAY).date().replace(day=1)
+
+
 def forget_moments(session: Any, moments: Iterable[datetime | None]) -> None:
     months = months_around(moment for moment in moments if moment is not None)
-    # Months from the latest possible cut on are never rolled up: nothing to forget.
-    latest_cut = (now_utc() - SETTLED_AFTER + timedelta(days=1)).date().replace(day=1)
+    latest_cut = never_rolled_up_from()
     months = {month for month in months if month < latest_cut}
     if months:
         version.FIGURES.mark(session)
@@ -549,10 +554,15 @@ def on_cases_changed_in_bulk(_sender: object = None, *, case_ids: list[int], **_
 
 
 def forget_case_months(case_ids: list[int]) -> None:
-    """For bulk updates of cases (the assignment run): their roll-up months are stale."""
+    """For bulk updates of cases (the assignment run): their roll-up months are stale.
+    Only instants that can fall in a month ever rolled up are read (on any clock, up to
+    14 hours ahead of UTC): the cases a run schedules are mostly recent."""
+    cut = never_rolled_up_from()
+    horizon = datetime(cut.year, cut.month, cut.day, tzinfo=UTC) + ONE_DAY
+    columns = (Case.submitted_at, Case.accepted_at, Case.first_discussed_at)
     rows = db.session.execute(
-        select(Case.submitted_at, Case.accepted_at, Case.first_discussed_at).where(
-            Case.id.in_(case_ids)
+        select(*columns).where(
+            Case.id.in_(case_ids), or_(*(column < horizon for column in columns))
         )
     )
     forget_moments(db.session, (moment for row in rows for moment in row))

@@ -9,7 +9,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -216,6 +216,28 @@ def test_bulk_update_needs_forget_case_months(network, admin, live):
     db.session.commit()
     assert recommendation_issued() == 8
     assert result("cases", ALL, admin) == live("cases", ALL, admin)
+
+
+def test_a_bulk_update_forgets_every_month_its_cases_can_fall_in(network, admin):
+    """``forget_case_months`` reads only instants early enough to fall in a month that is
+    ever rolled up (December is open on 15 December): 11:00 UTC on 1 December is still
+    30 November twelve hours behind UTC, so November is forgotten; noon is not."""
+    assert rollups.refresh() == 6
+    november = date(2026, 11, 1)
+    case_id = network.cases["k2"].id
+
+    def bulk_moments(moment: datetime) -> None:
+        db.session.execute(
+            update(Case).where(Case.id == case_id)
+            .values(submitted_at=moment, accepted_at=moment, first_discussed_at=moment)
+        )  # fmt: skip
+        rollups.forget_case_months([case_id])
+        db.session.commit()
+
+    bulk_moments(utc(12, 1, 12))
+    assert months_built(november) == 2  # on both clocks
+    bulk_moments(utc(12, 1, 11))
+    assert months_built(november) == 0
 
 
 def test_refresh_builds_each_closed_month_once(network, admin, app: Flask):
