@@ -22,7 +22,15 @@ from telemed.audit.models import AuditEntry
 from telemed.auth.models import Role, User
 from telemed.cases import service as case_service
 from telemed.cases.models import Attachment, Case, CaseStatus
-from tests.conftest import PDF_BYTES, PNG_BYTES, case_payload, committed, login, upload
+from tests.conftest import (
+    PDF_BYTES,
+    PNG_BYTES,
+    case_payload,
+    committed,
+    login,
+    upload,
+    without_csrf,
+)
 
 ROLES = ("own_centre", "other_centre", "specialist", "coordinator", "admin", "anonymous")
 FIXTURE_FOR_ROLE = {
@@ -212,13 +220,6 @@ def test_hidden_case_answers_exactly_like_a_missing_one(role, app, request, retu
         assert without_csrf(a.get_data(as_text=True).replace(hidden, missing)) == without_csrf(
             b.get_data(as_text=True)
         )
-
-
-def without_csrf(page: str) -> str:
-    """Drop every signed CSRF token (form fields and the head's meta tag): each carries its own
-    timestamp, so two pages rendered across a second boundary differ only there."""
-    page = re.sub(r'name="csrf-token" content="[^"]*"', 'name="csrf-token"', page)
-    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token"', page)
 
 
 def test_other_centres_doctor_never_sees_the_case_in_any_list(

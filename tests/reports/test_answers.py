@@ -16,16 +16,18 @@ from telemed.cases.service import transition
 from telemed.core.clock import now_utc
 from telemed.extensions import db
 from telemed.reports import answers, rollups
+from telemed.reports import views as reports_views
 from telemed.reports.models import StatsAnswer, StatsRollupTotal
 from telemed.reports.service import VIEW_NAMES
 from telemed.reports.tables import ViewResult
 from telemed.reports.version import FIGURE_TABLES, FIGURES
 from telemed.sessions.service import move_session
-from tests.conftest import client_for, committed, english
+from tests.conftest import client_for, committed, english, without_csrf
 from tests.reports.conftest import figure_value
 from tests.scenes.statements import statements
 
 ALL = "/api/v1/stats?period=all"
+PAGE = "/reports/overview?period=all"
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +35,7 @@ def no_memory() -> None:
     """Each test starts with nothing remembered in this process (the database is new)."""
     answers.memo.clear()
     stats_api.bodies.clear()
+    reports_views.pages.clear()
 
 
 def submitted(body: dict) -> int:
@@ -209,6 +212,37 @@ def test_the_page_answers_304_and_shows_a_change(network, admin, app):
     assert again.status_code == 200
     before = int(figure_value(page.get_data(as_text=True), "accepted"))
     assert int(figure_value(again.get_data(as_text=True), "accepted")) == before + 1
+
+
+def test_a_remembered_page_is_the_rendered_one_and_a_change_replaces_it(
+    network, admin, app, monkeypatch
+):
+    """The figures page keeps its text by ETag: a reader whose browser has no copy gets it
+    without a new rendering, the new figures after a change, and a message flashed for the
+    page is shown in it, never lost to a remembered page."""
+    client = client_for(app, admin)
+    client.get(PAGE)  # the first page gives the session its form token
+    page = client.get(PAGE)
+
+    def no_rendering(*_args: object, **_kwargs: object) -> str:
+        raise AssertionError("a remembered page is not rendered again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(reports_views, "render_template", no_rendering)
+        again = client.get(PAGE)
+    assert again.data == page.data and again.headers["ETag"] == page.headers["ETag"]
+
+    committed(transition(admin, network.cases["k9"], "accept"))
+    changed = client.get(PAGE).get_data(as_text=True)
+    before = int(figure_value(page.get_data(as_text=True), "accepted"))
+    assert int(figure_value(changed, "accepted")) == before + 1
+    answers.memo.clear()
+    reports_views.pages.clear()  # rendered afresh: the same page as the one just sent
+    assert without_csrf(client.get(PAGE).get_data(as_text=True)) == without_csrf(changed)
+
+    with client.session_transaction() as cookie:
+        cookie["_flashes"] = [("success", "Filtros guardados.")]
+    assert "Filtros guardados." in client.get(PAGE).get_data(as_text=True)
 
 
 def test_another_reader_of_the_page_never_gets_a_304_for_someone_elses_page(
