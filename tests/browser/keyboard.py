@@ -7,7 +7,10 @@ that the keyboard cannot reach, or that hides where the focus is, fails the jour
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 MAX_STOPS = 60  # more Tab presses than that to reach a control is itself a failure
 
@@ -69,6 +72,23 @@ def type_into(page: Page, target: Locator, text: str) -> None:
     """Tab to a text box and type into it."""
     tab_to(page, target)
     page.keyboard.type(text)
+
+
+def attach_by_keyboard(page: Page, target: Locator, file: Path) -> None:
+    """Tab to a file input and open its dialog with Space (Enter if the first dialog never
+    shows: under a loaded CI machine Chromium once let the first key's dialog go unseen),
+    then answer the dialog with ``file`` as a person would pick it."""
+    tab_to(page, target)
+    for key in ("Space", "Enter"):
+        try:
+            with page.expect_file_chooser(timeout=5_000) as dialog:
+                page.keyboard.press(key)
+        except PlaywrightTimeout:
+            assert focused(target), f"the focus left {target} while opening its dialog"
+            continue
+        dialog.value.set_files(file)
+        return
+    raise AssertionError(f"neither Space nor Enter opened the file dialog of {target}")
 
 
 def choose(page: Page, target: Locator, value: str) -> None:

@@ -27,7 +27,7 @@ from telemed.cases.models import Case, CaseStatus
 from telemed.referrals.models import Referral
 from tests.browser.axe import Audit, audit, axe_source  # noqa: F401  (fixtures)
 from tests.browser.fixtures import log_in
-from tests.browser.keyboard import choose, focused, tab_to, type_into
+from tests.browser.keyboard import attach_by_keyboard, choose, focused, tab_to, type_into
 from tests.browser.layout import PHONE, SCREEN
 from tests.conftest import PASSWORD, PDF_BYTES, PNG_BYTES, case_payload, committed
 from tests.scenes.boards import sessions_of
@@ -181,10 +181,7 @@ def test_a_case_is_sent_and_accepted_with_the_keyboard_alone(
     page.keyboard.press("Space")
     expect(form.locator("#high_complexity")).to_be_checked()
     type_into(page, form.locator("#urgency_justification"), data["urgency_justification"])
-    tab_to(page, form.locator("#file"))  # Space opens the file dialog; the test answers it
-    with page.expect_file_chooser() as dialog:
-        page.keyboard.press("Space")
-    dialog.value.set_files(report)
+    attach_by_keyboard(page, form.locator("#file"), report)  # the test answers the dialog
     choose(page, form.locator("#material"), "pathology_report")
     # Back up with Shift+Tab to put the question right, then on to "Send to the board".
     tab_to(page, form.locator("#question"), backwards=True)

@@ -35,7 +35,7 @@ from telemed.sessions.service import cancel_session, generate_sessions, move_ses
 from tests.conftest import client_for
 from tests.invites.helpers import attendee_of, event, invites_to, messages, new_feed, path_of
 from tests.scenes.boards import sessions_of
-from tests.scenes.sql import sent_statements
+from tests.scenes.statements import statements
 
 
 def feed_events(app: Flask, path: str, **headers: str) -> dict[str, Event]:
@@ -177,7 +177,7 @@ def test_the_etag_moves_exactly_when_the_feed_does(
         raise AssertionError("a 304 builds no event")
 
     monkeypatch.setattr(ical, "event_parts", no_building)
-    with sent_statements() as sent:
+    with statements() as sent:
         assert reader.get(feed, headers={"If-None-Match": tag}).status_code == 304
     assert len(sent) == 2  # the token's owner and the sessions' stamps
     monkeypatch.undo()
@@ -197,9 +197,9 @@ def test_a_feed_reads_a_fixed_number_of_statements(app, board, chair, accepted, 
     for _ in range(3):
         accepted()
     assign_cases()  # every session's agenda changed: each event is built again
-    with sent_statements() as cold:
+    with statements() as cold:
         feed_events(app, feed)
-    with sent_statements() as warm:
+    with statements() as warm:
         feed_events(app, feed)
     # the owner, the calendars' version, the stamps, the stored events, the sessions and
     # their entries, the boards' coordinators, the write: as many for 1,000 sessions as for 8
@@ -264,7 +264,7 @@ def audience(
 
 def test_invitations_are_queued_once_each_in_a_few_statements(app, audience):
     people = db.session.scalar(select(func.count()).select_from(User).where(User.active)) or 0
-    with sent_statements() as sent:
+    with statements() as sent:
         queued = sync_session_invites(audience)
     db.session.commit()
     assert queued == people
