@@ -49,11 +49,12 @@ def stats() -> Any:
     etag = etag_of("stats", body, views, [answer.etag for answer in found])
     if client_has(etag):
         return not_modified(etag)
-    text = bodies.get(etag)
-    if text is None:
+
+    def encoded() -> bytes:
         pairs = zip(views, found, strict=True)
         body["views"] = {name: answer.result.as_json() for name, answer in pairs}
-        text = jsonify(StatsOutSchema().dump(body)).get_data()
-        bodies.put(etag, text)
+        return jsonify(StatsOutSchema().dump(body)).get_data()
+
+    text = bodies.get_or_make(etag, encoded)
     response = current_app.response_class(text, mimetype="application/json")
     return revalidated(response, etag)

@@ -127,10 +127,10 @@ def changed_columns(obj: object) -> set[str]:
 
 @event.listens_for(Session, "after_flush")
 def note_flushed_changes(session: Session, _context: Any) -> None:
+    added_or_deleted = (*session.new, *session.deleted)
     for counter in COUNTERS:
         if session.info.get(counter.flag):
             continue
-        added_or_deleted = (*session.new, *session.deleted)
         if any(counter.counts(obj, updated=False) for obj in added_or_deleted) or any(
             counter.counts(obj, updated=True) for obj in session.dirty
         ):

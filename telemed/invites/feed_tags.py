@@ -12,6 +12,7 @@ with every write to a table the feed's sessions, stamps or membership come from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from telemed.auth.models import User
 from telemed.core import versions
 from telemed.core.memo import Memo
 from telemed.extensions import db
-from telemed.invites import event_cache, ical
+from telemed.invites import event_cache, feeds, ical
 
 # What the private feed reads: its sessions (``feeds.invited_clause``), their stamps
 # (``event_cache.STAMP_COLUMNS``: session, board, coordinator) and agenda entries. Of users
@@ -60,17 +61,22 @@ def memo_key(user: User, now: datetime) -> str:
     return f"{user.id} {event_cache.language()} {zone} {day} {environment}"
 
 
-def remembered(user: User, version: int, now: datetime) -> str | None:
-    """The user's feed tag worked out at ``version`` (``CALENDARS.current()``, read before
-    anything else), or ``None``; none in a transaction with its own uncommitted changes."""
-    if CALENDARS.pending(db.session):
-        return None
-    found = known.get(memo_key(user, now))
-    return found.tag if found is not None and found.version == version else None
-
-
-def remember(user: User, version: int, now: datetime, tag: str) -> None:
-    """Keep ``tag``, worked out after reading ``version``; not from a transaction with its
-    own uncommitted changes (no other reader sees that data, and it may roll back)."""
-    if not CALENDARS.pending(db.session):
-        known.put(memo_key(user, now), KnownTag(version, tag))
+def tag_and_stamps(
+    user: User, now: datetime, client_has: Callable[[str], bool]
+) -> tuple[str, list[event_cache.Stamp] | None]:
+    """The user's feed tag (call it in their language), and the stamps of its sessions —
+    ``None`` when the tag remembered at the current version is one ``client_has`` already:
+    the ``304`` then reads nothing else. Nothing is remembered from, or served to, a
+    transaction with its own uncommitted changes (no other reader sees that data, and it
+    may roll back)."""
+    version = CALENDARS.current()  # first: data changed after this has a later version
+    key = memo_key(user, now)
+    shared = not CALENDARS.pending(db.session)
+    found = known.get(key) if shared else None
+    if found is not None and found.version == version and client_has(found.tag):
+        return found.tag, None
+    stamps = feeds.user_stamps(user, now)
+    tag = feeds.feed_tag(stamps)
+    if shared:
+        known.put(key, KnownTag(version, tag))
+    return tag, stamps

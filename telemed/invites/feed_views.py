@@ -55,16 +55,9 @@ def private_feed(token: str) -> ResponseReturnValue:
     user = feeds.user_for_token(token)
     if user is None:
         abort(404)
-    now = now_utc()
     with in_language_of(user):
-        version = feed_tags.CALENDARS.current()  # first: later changes have a later version
-        tag = feed_tags.remembered(user, version, now)
-        stamps = None
-        if tag is None or not client_has(tag):
-            stamps = feeds.user_stamps(user, now)
-            tag = feeds.feed_tag(stamps)
-            feed_tags.remember(user, version, now, tag)
-        if client_has(tag):
+        tag, stamps = feed_tags.tag_and_stamps(user, now_utc(), client_has)
+        if stamps is None or client_has(tag):
             response = Response(status=304)
             del response.headers["Content-Type"]  # a 304 has no body to describe
         else:

@@ -77,15 +77,15 @@ def view(view: str) -> ResponseReturnValue:
     flashes = "_flashes" in session  # shown once, in this page: neither 304 nor remembered
     if not flashes and client_has(etag):
         return not_modified(etag)
+
+    def rendered() -> str:
+        # After the view: it commits (keeping roll-ups it built), which expires loaded rows.
+        return render_template("reports/dashboard.html", view=view, result=answer.result,
+                               scope=scope, errors={}, **filter_choices())  # fmt: skip
+
     # A page rendered before the session had a form token makes one: not what its ETag says.
     remember = not flashes and form_token() is not None
-    page = pages.get(etag) if remember else None
-    if page is None:
-        # After the view: it commits (keeping roll-ups it built), which expires loaded rows.
-        page = render_template("reports/dashboard.html", view=view, result=answer.result,
-                               scope=scope, errors={}, **filter_choices())  # fmt: skip
-        if remember:
-            pages.put(etag, page)
+    page = pages.get_or_make(etag, rendered) if remember else rendered()
     return revalidated(make_response(page), etag)
 
 
